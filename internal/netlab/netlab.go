@@ -235,8 +235,11 @@ func SignalGroup(cmd *exec.Cmd, sig syscall.Signal) error {
 	return syscall.Kill(-cmd.Process.Pid, sig)
 }
 
-// destroyNS kills whatever still runs in ns and deletes the namespace.
-func destroyNS(ns string) error {
+// KillAll sends SIGKILL to every process left in the host's namespace and
+// waits (up to a second) until they are gone.
+func (h *Host) KillAll() { killAll(h.NS) }
+
+func killAll(ns string) {
 	for try := 0; try < 50; try++ {
 		pids := nsPids(ns)
 		if len(pids) == 0 {
@@ -247,6 +250,11 @@ func destroyNS(ns string) error {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// destroyNS kills whatever still runs in ns and deletes the namespace.
+func destroyNS(ns string) error {
+	killAll(ns)
 	if err := run("", "netns", "delete", ns); err != nil {
 		if _, statErr := os.Stat(filepath.Join("/run/netns", ns)); os.IsNotExist(statErr) {
 			return nil

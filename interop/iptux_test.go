@@ -32,7 +32,7 @@ const (
 // iptuxTools are the programs the iptux tests run, with their Debian packages.
 var iptuxTools = map[string]string{
 	"iptux": "iptux", "Xvfb": "xvfb", "xdotool": "xdotool", "dbus-daemon": "dbus-daemon",
-	"gdbus": "libglib2.0-bin", "unshare": "util-linux", python: "python3-pyatspi",
+	"gdbus": "libglib2.0-bin", "unshare": "util-linux", "hostname": "hostname", python: "python3-pyatspi",
 }
 
 // iptuxConfig is the subset of iptux's config.json the tests set.
@@ -47,7 +47,7 @@ type iptux struct {
 	home   string
 	env    []string
 	cmd    *exec.Cmd
-	log    syncBuffer // iptux's stderr: -l DEBUG hex dumps of every packet
+	log    *syncBuffer // iptux's stderr: -l DEBUG hex dumps of every packet
 	exited chan struct{}
 	xvfb   *exec.Cmd
 	bus    *exec.Cmd
@@ -68,7 +68,7 @@ func startIptux(t *testing.T, h *netlab.Host, cfg iptuxConfig) *iptux {
 	t.Helper()
 	needIptux(t)
 	dir := t.TempDir()
-	x := &iptux{t: t, host: h, dir: dir, home: filepath.Join(dir, "home"), exited: make(chan struct{})}
+	x := &iptux{t: t, host: h, dir: dir, home: filepath.Join(dir, "home"), log: new(syncBuffer), exited: make(chan struct{})}
 	for _, d := range []string{".iptux", ".config/iptux/log", ".cache", "Downloads"} {
 		if err := os.MkdirAll(filepath.Join(x.home, d), 0o700); err != nil {
 			t.Fatal(err)
@@ -116,7 +116,7 @@ func startIptux(t *testing.T, h *netlab.Host, cfg iptuxConfig) *iptux {
 	x.cmd = h.Command(context.Background(), "unshare", "--uts", "sh", "-c", "hostname "+iptuxHostName+" && exec iptux -l DEBUG")
 	x.cmd.Env = x.env
 	x.cmd.Dir = x.home
-	x.cmd.Stdout, x.cmd.Stderr = &x.log, &x.log
+	x.cmd.Stdout, x.cmd.Stderr = x.log, x.log
 	if err := x.cmd.Start(); err != nil {
 		t.Fatalf("starting iptux: %v", err)
 	}
@@ -204,6 +204,13 @@ func logSummary(log string) string {
 }
 
 var hexDumpLine = regexp.MustCompile(`^[0-9a-f]{8}( |$)`)
+
+// in returns the same iptux reporting failures to t (a subtest).
+func (x *iptux) in(t *testing.T) *iptux {
+	y := *x
+	y.t = t
+	return &y
+}
 
 // running reports whether the iptux process is still alive.
 func (x *iptux) running() bool {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -44,6 +45,7 @@ func needTools(t *testing.T, tools map[string]string) {
 		}
 	}
 	if len(missing) > 0 {
+		sort.Strings(missing)
 		skipOrFail(t, "missing: %s", strings.Join(missing, ", "))
 	}
 }

@@ -1,0 +1,40 @@
+# Hato: `make run` builds and starts the app, `make test` runs every test. Both install missing
+# Debian/Ubuntu packages first (apt-get, through sudo when not root). Needs Go 1.26 or newer.
+GO ?= go
+BIN ?= hato
+# Tests that need root (network namespaces, iptux) fail instead of skipping when run as root.
+INTEROP := $(shell [ "$$(id -u)" = 0 ] && echo require)
+FUZZTIME ?= 30s
+
+.PHONY: run build test bench fuzz deps-run deps-test clean
+
+run: build
+	./$(BIN)
+
+build: deps-run
+	$(GO) build -o $(BIN) .
+
+test: deps-test
+	$(GO) vet -tags ci ./...
+	HATO_INTEROP=$(INTEROP) CGO_ENABLED=0 $(GO) test -tags ci -count=1 -timeout 15m ./...
+	CGO_ENABLED=1 $(GO) test -race -tags ci -count=1 -timeout 15m $$($(GO) list ./... | grep -v /interop)
+	CGO_ENABLED=0 $(GO) test -tags ci -count=1 -run '^$$' -bench . -benchtime 1x ./...
+	$(GO) build -o /dev/null .
+
+# Benchmark figures for the README (see "Performance").
+bench:
+	CGO_ENABLED=0 $(GO) test -tags ci -run '^$$' -bench . -benchmem ./protocol/...
+
+# Each fuzz target for FUZZTIME; new interesting inputs land in testdata/fuzz.
+fuzz:
+	for t in $$($(GO) test -list '^Fuzz' ./protocol/wire | grep ^Fuzz); do \
+		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./protocol/wire || exit 1; done
+
+deps-run:
+	./scripts/deps.sh run
+
+deps-test:
+	./scripts/deps.sh test
+
+clean:
+	rm -f $(BIN)

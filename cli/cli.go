@@ -1,0 +1,64 @@
+// Package cli holds Hato's headless subcommands. It never initialises Fyne, so it runs with no display.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// commands are the subcommands by name.
+var commands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) int{
+	"serve": serve,
+	"list":  list,
+	"send":  send,
+}
+
+// IsCommand reports whether arg names a headless subcommand (or asks for help).
+// IsCommand is kept for callers that dispatch themselves.
+func IsCommand(arg string) bool {
+	_, ok := commands[arg]
+	return ok || arg == "help" || arg == "-h" || arg == "--help"
+}
+
+// Main runs a subcommand until it finishes or SIGINT/SIGTERM arrives, and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	run, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "hato: unknown command %q\n%s", args[0], usage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return run(ctx, args[1:], stdout, stderr)
+}
+
+const usage = `Hato: an IP Messenger compatible LAN messenger.
+
+Usage:
+  hato                      start the desktop app
+  hato serve [common] [--open-sealed] [--absent TEXT]
+                            run a node; print one JSON object per event per line
+  hato list  [common] [--wait 3s] [--json]
+                            announce, collect answers, print the hosts
+  hato send  [common] --to TARGET [--to TARGET]... [--sealed] [--broadcast] [--timeout 10s] TEXT
+                            send a message; exit 0 only when every recipient acknowledged
+
+Common flags:
+  --port N                  UDP and TCP port (default 2425)
+  --bind ADDR               local IPv4 address to bind (default all)
+  --nick S, --group S       what peers see
+  --user S, --host S        login and host name in every packet (default: this machine's)
+  --broadcast-addr A        extra destination for presence: IP[:PORT], CIDR or a.b.c.d-e (repeatable)
+  --codepage C              charset for peers without UTF-8: cp932 (default), gbk or utf-8
+  --profile DIR             keep this instance's settings in DIR (flags given are saved there)
+
+TARGET is IP[:PORT], user@host or a nickname.
+`

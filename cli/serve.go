@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"sync"
+
+	"hato/protocol"
+)
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("hato serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	openSealed := fs.Bool("open-sealed", false, "open sealed messages at once (the sender is told)")
+	absent := fs.String("absent", "", "absence mode with this auto-reply text")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	cfg, err := c.config(fs, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, "hato serve:", err)
+		return 2
+	}
+	if *absent != "" {
+		cfg.Absent, cfg.AbsenceText = true, *absent
+	}
+	node, err := listen(cfg, false)
+	if err != nil {
+		fmt.Fprintln(stderr, "hato serve:", err)
+		return 1
+	}
+	out := newLineWriter(stdout)
+	events := make(chan protocol.Event, 64)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var receipts sync.WaitGroup
+	defer receipts.Wait()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		node.Run(ctx, events)
+	}()
+	out.write(jsonEvent{Event: "ready", Addr: node.Addr().String()})
+	for {
+		select {
+		case <-done:
+			out.write(jsonEvent{Event: "stopped"})
+			return 0
+		case ev := <-events:
+			out.write(fromEvent(ev))
+			if m := ev.Message; m != nil && m.Sealed && *openSealed {
+				receipts.Go(func() { openReceipt(ctx, node, m, out) })
+			}
+		}
+	}
+}
+
+// openReceipt opens a sealed message and reports whether the sender confirmed the receipt.
+func openReceipt(ctx context.Context, node *protocol.Node, m *protocol.Message, out *lineWriter) {
+	from := toJSONHost(m.From)
+	if err := node.Open(ctx, m); err != nil {
+		if ctx.Err() == nil {
+			out.write(jsonEvent{Event: "open-failed", From: &from, Packet: m.Packet, Error: err.Error()})
+		}
+		return
+	}
+	out.write(jsonEvent{Event: "open-sent", From: &from, Packet: m.Packet})
+}

@@ -1,0 +1,102 @@
+// Package protocol runs an IP Messenger node: UDP presence and messages on one port, with the TCP listener
+// of the same port number kept for file transfer. The byte format lives in protocol/wire.
+package protocol
+
+import (
+	"log/slog"
+	"os"
+	"os/user"
+	"strings"
+	"time"
+
+	"hato/protocol/wire"
+)
+
+// DefaultPort is the IPMsg port, the same number for UDP and TCP.
+const DefaultPort = 2425
+
+// Config is everything a node needs. Start from DefaultConfig; the node never reads settings itself.
+type Config struct {
+	Port     int    // UDP and TCP port; 0 picks a free port number that is free for both
+	PeerPort int    // peers' port for broadcasts and destinations without one; 0 means Port (or 2425)
+	BindAddr string // local IPv4 address to bind; "" binds all (needed to hear broadcasts)
+
+	User, Host  string // login and host name in every header; never empty
+	Nick, Group string // shown by peers; an empty nick shows as the user name
+
+	Absent      bool   // absence mode: ABSENCEOPT in entries, one auto-reply per sender
+	AbsenceText string // the auto-reply and SENDABSENCEINFO text
+
+	Codepage    wire.Codepage // legacy charset for peers without UTF-8 capability (CP932 by default)
+	NoBroadcast bool          // send entry packets only to Destinations (tests, isolated networks)
+	// Destinations are extra places for entry packets: "a.b.c.d[:port]", a CIDR range, or "a.b.c.d-e";
+	// ranges are expanded to one unicast per address.
+	Destinations []string
+
+	AllowSendList bool   // answer BR_ISGETLIST2/GETLIST with our host list, as Windows does by default
+	VersionInfo   string // SENDINFO text
+
+	SendInterval time.Duration // SENDMSG resend interval (1 s)
+	SendTries    int           // SENDMSG sends before "undelivered" (4)
+	ReadInterval time.Duration // READMSG resend interval (750 ms, Windows)
+	ReadTries    int           // READMSG sends before giving up (12)
+	EntryRepeat  time.Duration // second BR_ENTRY after start (5 s); 0 disables
+	// AnswerDelayMax caps the random ANSENTRY delay; 0 uses the Windows rule (1, 2 or 4 s by host count).
+	AnswerDelayMax time.Duration
+
+	Logger *slog.Logger
+}
+
+// DefaultConfig fills in the Windows timings and this machine's user and host names.
+func DefaultConfig() Config {
+	return Config{
+		Port:          DefaultPort,
+		User:          defaultUser(),
+		Host:          defaultHost(),
+		Codepage:      wire.CP932,
+		AllowSendList: true,
+		VersionInfo:   "Hato IP Messenger compatible client",
+		SendInterval:  time.Second,
+		SendTries:     4,
+		ReadInterval:  750 * time.Millisecond,
+		ReadTries:     12,
+		EntryRepeat:   5 * time.Second,
+	}
+}
+
+func defaultUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return cleanName(u.Username)
+	}
+	for _, k := range []string{"USER", "USERNAME", "LOGNAME"} {
+		if v := os.Getenv(k); v != "" {
+			return cleanName(v)
+		}
+	}
+	return "hato"
+}
+
+func defaultHost() string {
+	if h, err := os.Hostname(); err == nil && h != "" {
+		return cleanName(h)
+	}
+	return "localhost"
+}
+
+// cleanName makes a name safe for a header field: no ':' or NUL, never empty (Windows skips empty
+// fields, which would shift every later field). Windows domain logins look like DOMAIN\user.
+func cleanName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == ':' || r == 0 || r == '\a' || r == '\b' {
+			return '_'
+		}
+		return r
+	}, strings.TrimSpace(s))
+	if i := strings.LastIndexByte(s, '\\'); i >= 0 && i < len(s)-1 {
+		s = s[i+1:]
+	}
+	if s == "" {
+		return "hato"
+	}
+	return s
+}

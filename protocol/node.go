@@ -1,0 +1,364 @@
+package protocol
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"hato/protocol/wire"
+)
+
+// Datagram limits: Windows reads 32 KB and iptux 8 KB, so larger packets would be cut by the receiver.
+const (
+	maxRecv      = 65535
+	maxSend      = 32 * 1024
+	maxSendIptux = 8 * 1024
+)
+
+// ErrClosed is returned by calls made after Run ended.
+var ErrClosed = errors.New("node closed")
+
+// Node is one IPMsg endpoint. Listen binds it, Run speaks until its context ends.
+type Node struct {
+	cfg   Config
+	log   *slog.Logger
+	udp   *net.UDPConn
+	tcp   *net.TCPListener
+	addr  netip.AddrPort // bound UDP address
+	dests []netip.AddrPort
+	local map[netip.Addr]bool
+	start time.Time
+
+	mu          sync.Mutex
+	closed      bool            // Run has ended or is ending
+	ctx         context.Context // Run's context: handlers start goroutines under it
+	events      chan<- Event
+	hosts       *hostTable
+	lastNo      uint32
+	seen        map[seenKey]time.Time
+	lastPrune   time.Time
+	acks        map[ackKey]chan struct{} // RECVMSG / ANSREADMSG we wait for
+	autoReplied map[hostKey]bool
+	list        listRequest
+
+	wg sync.WaitGroup // every goroutine the node starts
+}
+
+type seenKey struct {
+	no         uint32
+	mode       wire.Command
+	user, host string
+}
+
+type ackKey struct {
+	mode wire.Command // RecvMsg or AnsReadMsg
+	no   uint32
+	addr netip.AddrPort
+}
+
+// Listen binds UDP and TCP on the configured port. With Port 0 it picks a number free for both.
+func Listen(cfg Config) (*Node, error) {
+	if cfg.User == "" || cfg.Host == "" {
+		d := DefaultConfig()
+		cfg.User, cfg.Host = cmp.Or(cfg.User, d.User), cmp.Or(cfg.Host, d.Host)
+	}
+	cfg.User, cfg.Host = cleanName(cfg.User), cleanName(cfg.Host)
+	if cfg.Port < 0 || cfg.Port > 65535 {
+		return nil, fmt.Errorf("listen: port %d out of range 0..65535", cfg.Port)
+	}
+	bind := netip.IPv4Unspecified()
+	if cfg.BindAddr != "" {
+		a, err := netip.ParseAddr(cfg.BindAddr)
+		if err != nil || !a.Is4() {
+			return nil, fmt.Errorf("listen: bind address %q is not an IPv4 address", cfg.BindAddr)
+		}
+		bind = a
+	}
+	cfg.PeerPort = cmp.Or(cfg.PeerPort, cfg.Port, DefaultPort)
+	dests, err := ParseDestinations(cfg.Destinations, cfg.PeerPort)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	n := &Node{
+		cfg:         cfg,
+		log:         cfg.Logger,
+		dests:       dests,
+		local:       localAddrs(),
+		hosts:       newHostTable(),
+		seen:        map[seenKey]time.Time{},
+		acks:        map[ackKey]chan struct{}{},
+		autoReplied: map[hostKey]bool{},
+	}
+	if n.log == nil {
+		n.log = slog.New(slog.DiscardHandler)
+	}
+	if err := n.bind(bind, cfg.Port); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// bind opens UDP and then TCP on the same port number, retrying with new numbers when port is 0.
+func (n *Node) bind(ip netip.Addr, port int) error {
+	tries := 1
+	if port == 0 {
+		tries = 50
+	}
+	var lastErr error
+	for range tries {
+		udp, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(ip, uint16(port))))
+		if err != nil {
+			return fmt.Errorf("listen udp %s: %w", netip.AddrPortFrom(ip, uint16(port)), err)
+		}
+		ap := udp.LocalAddr().(*net.UDPAddr).AddrPort()
+		tcp, err := net.ListenTCP("tcp4", net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, ap.Port())))
+		if err != nil {
+			udp.Close()
+			lastErr = fmt.Errorf("listen tcp %s: %w", netip.AddrPortFrom(ip, ap.Port()), err)
+			continue
+		}
+		if err := udp.SetReadBuffer(1 << 20); err != nil {
+			n.log.Debug("udp read buffer", "err", err)
+		}
+		n.udp, n.tcp, n.addr = udp, tcp, netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+		return nil
+	}
+	return lastErr
+}
+
+// Addr is the bound UDP address (and TCP port).
+func (n *Node) Addr() netip.AddrPort { return n.addr }
+
+// PeerPort is the port peers are assumed to listen on (broadcasts, bare IP targets).
+func (n *Node) PeerPort() uint16 { return uint16(n.cfg.PeerPort) }
+
+// Config returns the configuration the node runs with.
+func (n *Node) Config() Config { return n.cfg }
+
+// Run announces the node, answers peers and reports events on events (which the caller owns and may
+// leave nil) until ctx ends; then it says goodbye (BR_EXIT twice), closes the sockets and waits for every
+// goroutine. A slow events reader slows the node down; it never loses events. Run can be called once.
+func (n *Node) Run(ctx context.Context, events chan<- Event) error {
+	n.mu.Lock()
+	if n.ctx != nil {
+		n.mu.Unlock()
+		return errors.New("run: node already ran")
+	}
+	n.ctx, n.events, n.start = ctx, events, time.Now()
+	n.mu.Unlock()
+
+	n.wg.Add(2)
+	go n.readLoop(ctx)
+	go n.acceptLoop(ctx)
+
+	n.broadcast(n.packet(wire.NoOperation, nil, nil))
+	n.announce()
+	if n.cfg.EntryRepeat > 0 {
+		n.after(n.cfg.EntryRepeat, n.announce)
+	}
+
+	<-ctx.Done()
+	n.mu.Lock()
+	n.closed = true
+	n.mu.Unlock()
+	exit := n.packet(wire.BrExit|n.entryOpts(), nil, nil)
+	n.broadcast(exit)
+	n.unicastKnown(exit)
+	time.Sleep(100 * time.Millisecond)
+	exit.No = n.nextNo()
+	n.broadcast(exit)
+	n.unicastKnown(exit)
+	n.udp.Close()
+	n.tcp.Close()
+	n.wg.Wait()
+	return nil
+}
+
+// after runs fn once d has passed, unless the node stops first.
+func (n *Node) after(d time.Duration, fn func()) {
+	n.mu.Lock()
+	ctx := n.ctx
+	n.mu.Unlock()
+	if ctx == nil || ctx.Err() != nil {
+		return
+	}
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+			fn()
+		}
+	}()
+}
+
+func (n *Node) readLoop(ctx context.Context) {
+	defer n.wg.Done()
+	buf := make([]byte, maxRecv)
+	for {
+		size, from, err := n.udp.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			n.log.Warn("udp read", "err", err)
+			continue
+		}
+		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		p, err := wire.Parse(buf[:size])
+		if err != nil {
+			n.log.Debug("dropped datagram", "from", from, "err", err)
+			continue
+		}
+		// Parse keeps slices into buf; copy what outlives this iteration.
+		p.Msg, p.Extra = clone(p.Msg), clone(p.Extra)
+		n.handle(from, p)
+	}
+}
+
+// acceptLoop takes TCP connections on the node's port. File transfer is not served yet, so each
+// connection is closed at once: the peer sees a refusal instead of a hang.
+func (n *Node) acceptLoop(ctx context.Context) {
+	defer n.wg.Done()
+	for {
+		c, err := n.tcp.AcceptTCP()
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			n.log.Warn("tcp accept", "err", err)
+			time.Sleep(50 * time.Millisecond)
+			continue
+		}
+		n.log.Debug("tcp connection refused: no file server", "from", c.RemoteAddr())
+		c.Close()
+	}
+}
+
+// emit hands an event to the caller, waiting for it unless the node is stopping.
+func (n *Node) emit(ev Event) {
+	n.mu.Lock()
+	ch, ctx := n.events, n.ctx
+	n.mu.Unlock()
+	if ch == nil {
+		return
+	}
+	select {
+	case ch <- ev:
+	case <-ctx.Done():
+	}
+}
+
+// nextNo is max(now, last+1) as Windows numbers packets: it grows across restarts, as iptux expects.
+func (n *Node) nextNo() uint32 {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	no := uint32(time.Now().Unix())
+	if no <= n.lastNo {
+		no = n.lastNo + 1
+	}
+	n.lastNo = no
+	return no
+}
+
+// Hosts lists the peers the node knows, sorted by name.
+func (n *Node) Hosts() []Host {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.hosts.list()
+}
+
+// self reports whether a datagram is our own broadcast coming back.
+func (n *Node) self(from netip.AddrPort) bool {
+	if from.Port() != n.addr.Port() {
+		return false
+	}
+	if n.addr.Addr().IsUnspecified() {
+		return n.local[from.Addr()] || from.Addr().IsLoopback()
+	}
+	return from.Addr() == n.addr.Addr()
+}
+
+// duplicate remembers (packet number, command, sender) for ten minutes and reports repeats.
+func (n *Node) duplicate(p wire.Packet, now time.Time) bool {
+	k := seenKey{p.No, p.Cmd.Mode(), p.User, p.Host}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if now.Sub(n.lastPrune) > time.Minute {
+		for k, t := range n.seen {
+			if now.Sub(t) > 10*time.Minute {
+				delete(n.seen, k)
+			}
+		}
+		n.lastPrune = now
+	}
+	if _, ok := n.seen[k]; ok {
+		return true
+	}
+	n.seen[k] = now
+	return false
+}
+
+// forgetPackets drops the remembered packet numbers of a sender that left, so that a new process with
+// the same names (a script's next `hato send` in the same second) is not taken for a repeat.
+func (n *Node) forgetPackets(user, host string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for k := range n.seen {
+		if k.user == user && k.host == host {
+			delete(n.seen, k)
+		}
+	}
+}
+
+// answerDelay is the random ANSENTRY delay Windows uses so that a BR_ENTRY does not trigger a storm.
+func (n *Node) answerDelay(from netip.Addr) time.Duration {
+	limit := n.cfg.AnswerDelayMax
+	if limit == 0 {
+		n.mu.Lock()
+		count := n.hosts.len()
+		n.mu.Unlock()
+		switch {
+		case count < 50 || n.sameSubnet24(from):
+			limit = 1024 * time.Millisecond
+		case count < 300:
+			limit = 2048 * time.Millisecond
+		default:
+			limit = 4096 * time.Millisecond
+		}
+	}
+	if limit <= 0 {
+		return 0
+	}
+	return rand.N(limit)
+}
+
+func (n *Node) sameSubnet24(a netip.Addr) bool {
+	p, err := a.Prefix(24)
+	if err != nil {
+		return false
+	}
+	for l := range n.local {
+		if l.Is4() && p.Contains(l) {
+			return true
+		}
+	}
+	return false
+}
+
+func clone(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}

@@ -1,0 +1,293 @@
+package protocol
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"hato/protocol/wire"
+)
+
+// handle acts on one parsed datagram from the UDP port.
+func (n *Node) handle(from netip.AddrPort, p wire.Packet) {
+	if n.self(from) {
+		return
+	}
+	now := time.Now()
+	dup := n.duplicate(p, now)
+	mode := p.Cmd.Mode()
+
+	// Acknowledgements go out for repeats too: the first answer may have been lost.
+	switch mode {
+	case wire.SendMsg:
+		if p.Cmd.Has(wire.SendCheckOpt) && p.Cmd&wire.NoReplyOpts == 0 {
+			n.reply(from, p, wire.RecvMsg, strconv.FormatUint(uint64(p.No), 10))
+		}
+	case wire.ReadMsg:
+		if p.Cmd.Has(wire.ReadCheckOpt) {
+			n.reply(from, p, wire.AnsReadMsg, strconv.FormatUint(uint64(p.No), 10))
+		}
+	}
+	if dup {
+		return
+	}
+
+	switch mode {
+	case wire.BrEntry, wire.AnsEntry, wire.BrAbsence:
+		n.onEntry(from, p, now)
+	case wire.BrExit:
+		n.onExit(from, p)
+		n.forgetPackets(p.User, p.Host)
+	case wire.SendMsg:
+		n.onMessage(from, p, now)
+	case wire.RecvMsg:
+		n.ack(wire.RecvMsg, p.Msg, from)
+	case wire.AnsReadMsg:
+		n.ack(wire.AnsReadMsg, p.Msg, from)
+	case wire.ReadMsg:
+		n.onReceipt(EventOpened, from, p)
+	case wire.DelMsg:
+		n.onReceipt(EventDiscarded, from, p)
+	case wire.GetInfo:
+		n.reply(from, p, wire.SendInfo, n.cfg.VersionInfo)
+	case wire.GetAbsenceInfo:
+		n.mu.Lock()
+		text := "Not absence mode"
+		if n.cfg.Absent {
+			text = n.cfg.AbsenceText
+		}
+		n.mu.Unlock()
+		n.reply(from, p, wire.SendAbsenceInfo, text)
+	case wire.SendInfo:
+		n.onInfo(EventInfo, from, p)
+	case wire.SendAbsenceInfo:
+		n.onInfo(EventAbsenceInfo, from, p)
+	case wire.BrIsGetList, wire.BrIsGetList2:
+		n.onListOffer(from, p)
+	case wire.OkGetList:
+		n.onListReady(from, p)
+	case wire.GetList:
+		n.onListRequest(from, p)
+	case wire.AnsList:
+		n.onList(from, p)
+	default:
+		// iptux (0xFB-0xFF), FeiQ (0x77, 0x79, 0xC0, ...) and Windows member-master commands.
+		n.log.Debug("ignored command", "from", from, "cmd", p.Cmd)
+	}
+}
+
+// reply answers p's sender in the charset it reads, with text as the message part.
+func (n *Node) reply(to netip.AddrPort, p wire.Packet, mode wire.Command, text string) {
+	h := n.hostAt(to, p)
+	n.writeTo(n.packetFor(h, mode, text, nil), to)
+}
+
+// hostAt finds the known host behind a packet, or nil.
+func (n *Node) hostAt(from netip.AddrPort, p wire.Packet) *Host {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if h, ok := n.hosts.byAddr(from); ok {
+		c := *h
+		return &c
+	}
+	return nil
+}
+
+// isIptux recognises iptux by its version field ("1_iptux 0.8.3") or its four-field entry.
+func isIptux(p wire.Packet) bool { return strings.Contains(p.Version, "iptux") }
+
+// decode turns text from a peer into UTF-8: UTF8OPT means UTF-8; iptux always writes UTF-8; otherwise
+// valid UTF-8 is taken as such and anything else is the legacy code page.
+func (n *Node) decode(b []byte, p wire.Packet, h *Host) string {
+	if p.Cmd.Has(wire.UTF8Opt) || isIptux(p) || (h != nil && h.Iptux) {
+		return wire.Decode(b, wire.UTF8)
+	}
+	return wire.DecodeGuess(b, n.cfg.Codepage)
+}
+
+func (n *Node) onEntry(from netip.AddrPort, p wire.Packet, now time.Time) {
+	e := wire.ParseEntry(p)
+	iptux := isIptux(p) || e.Iptux
+	h := Host{
+		Addr:     from,
+		Caps:     p.Cmd.Opts(),
+		Version:  p.Version,
+		Iptux:    iptux,
+		Encoding: e.Encoding,
+		Seen:     now,
+		// iptux sets ABSENCEOPT in every entry packet; it has no absence mode to report.
+		Absent: p.Cmd.Has(wire.AbsenceOpt) && !iptux,
+	}
+	hint := &Host{Iptux: iptux}
+	h.User = firstNonEmpty(e.UN, n.decode([]byte(p.User), p, hint))
+	h.Host = firstNonEmpty(e.HN, n.decode([]byte(p.Host), p, hint))
+	h.Nick = firstNonEmpty(e.NN, n.decode(e.Nick, p, hint))
+	h.Group = firstNonEmpty(e.GN, n.decode(e.Group, p, hint))
+
+	n.mu.Lock()
+	merged, isNew, changed := n.hosts.upsert(h)
+	n.mu.Unlock()
+	switch {
+	case isNew:
+		n.emit(Event{Kind: EventHostJoined, Host: merged})
+	case changed:
+		n.emit(Event{Kind: EventHostUpdated, Host: merged})
+	}
+
+	switch p.Cmd.Mode() {
+	case wire.BrEntry:
+		n.after(n.answerDelay(from.Addr()), func() {
+			n.writeTo(n.entryPacket(wire.AnsEntry, &merged), from)
+		})
+	case wire.AnsEntry:
+		// Our broadcast BR_ENTRY carried legacy-charset names, which iptux decodes as GB18030 and then
+		// remembers as our charset. A unicast BR_ENTRY in UTF-8 sets both right.
+		if isNew && iptux && n.namesNeedUTF8() {
+			n.writeTo(n.entryPacket(wire.BrEntry, &merged), from)
+		}
+	}
+}
+
+// namesNeedUTF8 reports whether our names differ between UTF-8 and the legacy code page.
+func (n *Node) namesNeedUTF8() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, s := range []string{n.cfg.User, n.cfg.Host, n.cfg.Nick, n.cfg.Group} {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (n *Node) onExit(from netip.AddrPort, p wire.Packet) {
+	hint := &Host{Iptux: isIptux(p)}
+	k := keyOf(n.decode([]byte(p.User), p, hint), n.decode([]byte(p.Host), p, hint), from.Port())
+	n.mu.Lock()
+	h, ok := n.hosts.remove(k)
+	if !ok {
+		// A Windows peer's BR_EXIT may be in its ANSI code page while we keyed it by its UN:/HN: lines.
+		if hp, found := n.hosts.byAddr(from); found {
+			h, ok = n.hosts.remove(hp.key())
+		}
+	}
+	delete(n.autoReplied, k)
+	n.mu.Unlock()
+	if ok {
+		n.emit(Event{Kind: EventHostLeft, Host: h})
+	}
+}
+
+func (n *Node) onMessage(from netip.AddrPort, p wire.Packet, now time.Time) {
+	h := n.hostAt(from, p)
+	if h == nil {
+		h = n.addUnknown(from, p, now)
+	}
+	text := wire.ReplaceImageRefs(wire.StripFontTag(n.decode(p.Msg, p, h)))
+	m := &Message{
+		Packet:    p.No,
+		From:      *h,
+		Text:      text,
+		Cmd:       p.Cmd,
+		Sealed:    p.Cmd.Has(wire.SecretOpt),
+		Locked:    p.Cmd.Has(wire.PasswordOpt),
+		Broadcast: p.Cmd.Has(wire.BroadcastOpt),
+		Multicast: p.Cmd.Has(wire.MulticastOpt),
+		AutoReply: p.Cmd.Has(wire.AutoRetOpt),
+		Received:  now,
+	}
+	if p.Cmd.Has(wire.FileAttachOpt) {
+		m.Files = p.Extra
+	}
+	n.emit(Event{Kind: EventMessage, Message: m, Host: *h})
+	if p.Cmd&wire.NoReplyOpts == 0 {
+		n.autoReply(h)
+	}
+}
+
+// addUnknown lists a sender we had not heard an entry from and, unless it asked us not to (NOADDLISTOPT),
+// sends it a BR_ENTRY so that it answers with its nick and capabilities.
+func (n *Node) addUnknown(from netip.AddrPort, p wire.Packet, now time.Time) *Host {
+	hint := &Host{Iptux: isIptux(p)}
+	h := Host{
+		User: n.decode([]byte(p.User), p, hint), Host: n.decode([]byte(p.Host), p, hint),
+		Addr: from, Version: p.Version, Iptux: hint.Iptux, Seen: now,
+	}
+	if p.Cmd.Has(wire.NoAddListOpt) {
+		return &h
+	}
+	n.mu.Lock()
+	merged, isNew, _ := n.hosts.upsert(h)
+	n.mu.Unlock()
+	if isNew {
+		n.emit(Event{Kind: EventHostJoined, Host: merged})
+	}
+	n.writeTo(n.entryPacket(wire.BrEntry, &merged), from)
+	return &merged
+}
+
+// autoReply answers once per sender with the absence text while absence mode is on.
+func (n *Node) autoReply(h *Host) {
+	n.mu.Lock()
+	absent, text := n.cfg.Absent, n.cfg.AbsenceText
+	k := h.key()
+	already := n.autoReplied[k]
+	if absent {
+		n.autoReplied[k] = true
+	}
+	n.mu.Unlock()
+	if !absent || already {
+		return
+	}
+	n.writeTo(n.packetFor(h, wire.SendMsg|wire.AutoRetOpt, text, nil), h.Addr)
+}
+
+// ack wakes the sender waiting for this acknowledgement; the message part is the decimal packet number.
+func (n *Node) ack(mode wire.Command, msg []byte, from netip.AddrPort) {
+	no, err := strconv.ParseUint(strings.TrimSpace(string(msg)), 10, 32)
+	if err != nil {
+		n.log.Debug("bad acknowledgement", "from", from, "mode", mode, "msg", string(msg))
+		return
+	}
+	n.mu.Lock()
+	ch, ok := n.acks[ackKey{mode, uint32(no), from}]
+	if ok {
+		delete(n.acks, ackKey{mode, uint32(no), from})
+	}
+	n.mu.Unlock()
+	if ok {
+		close(ch)
+	}
+}
+
+// onReceipt reports READMSG (our sealed message was opened) or DELMSG (discarded unopened).
+func (n *Node) onReceipt(kind EventKind, from netip.AddrPort, p wire.Packet) {
+	no, err := strconv.ParseUint(strings.TrimSpace(string(p.Msg)), 10, 32)
+	if err != nil {
+		return
+	}
+	h := n.hostAt(from, p)
+	if h == nil {
+		hint := &Host{Iptux: isIptux(p)}
+		h = &Host{User: n.decode([]byte(p.User), p, hint), Host: n.decode([]byte(p.Host), p, hint), Addr: from}
+	}
+	n.emit(Event{Kind: kind, Host: *h, Packet: uint32(no)})
+}
+
+func (n *Node) onInfo(kind EventKind, from netip.AddrPort, p wire.Packet) {
+	h := n.hostAt(from, p)
+	if h == nil {
+		h = &Host{Addr: from}
+	}
+	n.emit(Event{Kind: kind, Host: *h, Text: n.decode(p.Msg, p, h)})
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

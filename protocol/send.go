@@ -1,0 +1,224 @@
+package protocol
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"hato/protocol/wire"
+)
+
+// ErrUndelivered means a peer never acknowledged a packet after every resend.
+var ErrUndelivered = errors.New("no acknowledgement")
+
+// ErrTooLong means a message does not fit in one datagram for that peer (32 KB, or 8 KB for iptux).
+var ErrTooLong = errors.New("message too long for one packet")
+
+// SendOptions are the message flags a user can choose.
+type SendOptions struct {
+	Sealed bool // SECRETOPT|READCHECKOPT: the recipient opens it with a click and we are told
+	Locked bool // PASSWORDOPT: ask the recipient for their password before opening (needs Sealed)
+}
+
+// Delivery is the outcome for one recipient: Err is nil once it acknowledged.
+type Delivery struct {
+	Host Host
+	Err  error
+}
+
+// Send sends text to each host (one unicast each, the same packet number, MULTICASTOPT when there are
+// several) and waits until all acknowledged or gave up: each packet is resent every SendInterval, SendTries
+// times in all. It returns the packet number and one Delivery per host, in order. The error is for
+// failures before anything was sent (too long, node closed, no recipient).
+func (n *Node) Send(ctx context.Context, to []Host, text string, opt SendOptions) (uint32, []Delivery, error) {
+	if len(to) == 0 {
+		return 0, nil, errors.New("send: no recipient")
+	}
+	if !n.isRunning() {
+		return 0, nil, fmt.Errorf("send: %w", ErrClosed)
+	}
+	cmd := wire.SendMsg | wire.SendCheckOpt
+	if opt.Sealed {
+		cmd |= wire.SecretExOpt
+		if opt.Locked {
+			cmd |= wire.PasswordOpt
+		}
+	}
+	if len(to) > 1 {
+		cmd |= wire.MulticastOpt
+	}
+	no := n.nextNo()
+	to = slices.Clone(to)
+	packets := make([][]byte, len(to))
+	for i := range to {
+		h := n.known(to[i])
+		to[i] = *h
+		p := n.packetFor(h, cmd, text, nil)
+		p.No = no
+		b := p.Bytes()
+		if limit := sendLimit(h); len(b) > limit {
+			return 0, nil, fmt.Errorf("send to %s: %d bytes, limit %d: %w", h.DisplayName(), len(b), limit, ErrTooLong)
+		}
+		packets[i] = b
+	}
+
+	out := make([]Delivery, len(to))
+	var wg sync.WaitGroup
+	for i := range to {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := n.sendUntilAck(ctx, packets[i], wire.RecvMsg, no, to[i].Addr, n.cfg.SendInterval, n.cfg.SendTries)
+			out[i] = Delivery{Host: to[i], Err: err}
+			kind := EventDelivered
+			if err != nil {
+				kind = EventUndelivered
+			}
+			n.emit(Event{Kind: kind, Host: to[i], Packet: no})
+		}()
+	}
+	wg.Wait()
+	return no, out, nil
+}
+
+// sendUntilAck writes b every interval until the ack arrives, tries writes have gone unanswered, or ctx ends.
+func (n *Node) sendUntilAck(ctx context.Context, b []byte, ackMode wire.Command, no uint32, to netip.AddrPort,
+	interval time.Duration, tries int) error {
+	k := ackKey{ackMode, no, to}
+	ch := make(chan struct{})
+	n.mu.Lock()
+	n.acks[k] = ch
+	n.mu.Unlock()
+	defer func() {
+		n.mu.Lock()
+		delete(n.acks, k)
+		n.mu.Unlock()
+	}()
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for sent := 0; ; {
+		select {
+		case <-ch:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			if sent == tries {
+				return fmt.Errorf("%s after %d sends: %w", to, tries, ErrUndelivered)
+			}
+			n.writeRaw(b, to)
+			sent++
+			t.Reset(interval)
+		}
+	}
+}
+
+func sendLimit(h *Host) int {
+	if h.Iptux {
+		return maxSendIptux
+	}
+	return maxSend
+}
+
+// known returns the host table's entry for h (matched by address, then by names), or h itself.
+func (n *Node) known(h Host) *Host {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if kh, ok := n.hosts.byAddr(h.Addr); ok {
+		c := *kh
+		return &c
+	}
+	if h.User != "" {
+		if kh, ok := n.hosts.get(h.key()); ok {
+			c := *kh
+			return &c
+		}
+	}
+	return &h
+}
+
+// isRunning reports whether the node still works: from Listen until Run ends.
+func (n *Node) isRunning() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return !n.closed
+}
+
+// Broadcast sends text to everyone on the broadcast targets. Nobody acknowledges a broadcast message.
+func (n *Node) Broadcast(text string) error {
+	if !n.isRunning() {
+		return fmt.Errorf("broadcast: %w", ErrClosed)
+	}
+	p := n.packet(wire.SendMsg|wire.BroadcastOpt, wire.Encode(text, n.cfg.Codepage), nil)
+	if b := p.Bytes(); len(b) > maxSend {
+		return fmt.Errorf("broadcast: %d bytes, limit %d: %w", len(b), maxSend, ErrTooLong)
+	}
+	n.broadcast(p)
+	return nil
+}
+
+// Open tells the sender of a sealed message that it was opened (READMSG). When the sender asked for a
+// receipt (READCHECKOPT) the READMSG is resent every ReadInterval until ANSREADMSG, as Windows does.
+func (n *Node) Open(ctx context.Context, m *Message) error {
+	if !n.isRunning() {
+		return fmt.Errorf("open: %w", ErrClosed)
+	}
+	h := n.known(m.From)
+	no := strconv.FormatUint(uint64(m.Packet), 10)
+	if !m.Cmd.Has(wire.ReadCheckOpt) {
+		return n.writeTo(n.packetFor(h, wire.ReadMsg, no, nil), h.Addr)
+	}
+	p := n.packetFor(h, wire.ReadMsg|wire.ReadCheckOpt, no, nil)
+	if err := n.sendUntilAck(ctx, p.Bytes(), wire.AnsReadMsg, p.No, h.Addr, n.cfg.ReadInterval, n.cfg.ReadTries); err != nil {
+		return fmt.Errorf("open receipt to %s: %w", h.DisplayName(), err)
+	}
+	return nil
+}
+
+// Discard tells the sender that a sealed message was thrown away unopened (DELMSG).
+func (n *Node) Discard(m *Message) error {
+	if !n.isRunning() {
+		return fmt.Errorf("discard: %w", ErrClosed)
+	}
+	h := n.known(m.From)
+	return n.writeTo(n.packetFor(h, wire.DelMsg, strconv.FormatUint(uint64(m.Packet), 10), nil), h.Addr)
+}
+
+// Presence is what peers see of us besides our names in headers.
+type Presence struct {
+	Nick, Group string
+	Absent      bool
+	AbsenceText string
+}
+
+// SetPresence changes nick, group or absence mode and tells everyone with BR_ABSENCE.
+func (n *Node) SetPresence(p Presence) {
+	n.mu.Lock()
+	n.cfg.Nick, n.cfg.Group = p.Nick, p.Group
+	if n.cfg.Absent != p.Absent || n.cfg.AbsenceText != p.AbsenceText {
+		clear(n.autoReplied)
+	}
+	n.cfg.Absent, n.cfg.AbsenceText = p.Absent, p.AbsenceText
+	closed := n.closed
+	n.mu.Unlock()
+	if !closed {
+		n.broadcast(n.entryPacket(wire.BrAbsence, nil))
+	}
+}
+
+// RequestInfo asks h for its version string; the answer arrives as EventInfo.
+func (n *Node) RequestInfo(h Host) error {
+	hp := n.known(h)
+	return n.writeTo(n.packetFor(hp, wire.GetInfo, "", nil), hp.Addr)
+}
+
+// RequestAbsenceInfo asks h for its absence text; the answer arrives as EventAbsenceInfo.
+func (n *Node) RequestAbsenceInfo(h Host) error {
+	hp := n.known(h)
+	return n.writeTo(n.packetFor(hp, wire.GetAbsenceInfo, "", nil), hp.Addr)
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian/Ubuntu packages Hato needs, only those missing: `deps.sh run` for building and
+# running the app, `deps.sh test` for everything the tests use. Uses sudo when not root.
+set -euo pipefail
+
+# Building the desktop app: cgo headers for Fyne's GLFW/OpenGL driver (X11 and Wayland).
+build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev
+  libxxf86vm-dev libwayland-dev libxkbcommon-dev)
+# Tests: network namespaces, a real iptux peer under Xvfb driven through D-Bus and xdotool, CJK fonts.
+test=(iproute2 iptux xvfb xauth xdotool dbus dbus-x11 at-spi2-core python3-pyatspi imagemagick fonts-noto-cjk
+  procps)
+
+case "${1:-}" in
+run) want=("${build[@]}") ;;
+test) want=("${build[@]}" "${test[@]}") ;;
+*) echo "usage: $0 run|test" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=()
+[ "$(id -u)" -eq 0 ] || sudo=(sudo)
+if ! command -v apt-get >/dev/null; then
+  echo "deps: please install these packages with your package manager: ${missing[*]}" >&2
+  exit 1
+fi
+echo "deps: installing ${missing[*]}"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

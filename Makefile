@@ -25,10 +25,14 @@ test: deps-test
 bench:
 	CGO_ENABLED=0 $(GO) test -tags ci -run '^$$' -bench . -benchmem ./protocol/...
 
-# Each fuzz target for FUZZTIME; new interesting inputs land in testdata/fuzz.
+# Each fuzz target for FUZZTIME; the inputs that found new coverage are copied into testdata/fuzz, where
+# every plain `go test` replays them.
 fuzz:
 	for t in $$($(GO) test -list '^Fuzz' ./protocol/wire | grep ^Fuzz); do \
-		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./protocol/wire || exit 1; done
+		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./protocol/wire || exit 1; \
+		mkdir -p protocol/wire/testdata/fuzz/$$t; \
+		cp -n "$$($(GO) env GOCACHE)/fuzz/hato/protocol/wire/$$t/"* protocol/wire/testdata/fuzz/$$t/ 2>/dev/null || true; \
+	done
 
 deps-run:
 	./scripts/deps.sh run

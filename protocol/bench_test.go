@@ -37,9 +37,15 @@ func BenchmarkRoundTrip(b *testing.B) {
 }
 
 // BenchmarkDiscovery1000 starts a node whose destination list covers 1,000 simulated peers (one UDP
-// socket each on 127.1.x.y). Each peer answers the node's BR_ENTRY with an ANSENTRY after a random
-// 0-1 s delay, as Windows peers do. It reports how many peers the node listed and how long that took.
+// socket each on 127.1.x.y). Each peer answers the node's BR_ENTRY with an ANSENTRY, after a random 0-1 s
+// delay as Windows peers do, or all at once (a burst that tests the receive path). It reports how many
+// peers the node listed and how long that took.
 func BenchmarkDiscovery1000(b *testing.B) {
+	b.Run("windows-delay", func(b *testing.B) { benchDiscovery(b, time.Second) })
+	b.Run("burst", func(b *testing.B) { benchDiscovery(b, 0) })
+}
+
+func benchDiscovery(b *testing.B, maxDelay time.Duration) {
 	const peers = 1000
 	port := testPortB(b)
 	for b.Loop() {
@@ -53,7 +59,7 @@ func BenchmarkDiscovery1000(b *testing.B) {
 				b.Fatalf("peer %d: %v", i, err)
 			}
 			conns = append(conns, c)
-			wg.Go(func() { simulatedPeer(ctx, c, i) })
+			wg.Go(func() { simulatedPeer(ctx, c, i, maxDelay) })
 		}
 		cfg := DefaultConfig()
 		cfg.Port, cfg.BindAddr, cfg.NoBroadcast, cfg.EntryRepeat = port, "127.0.0.2", true, 0
@@ -90,8 +96,8 @@ func BenchmarkDiscovery1000(b *testing.B) {
 	}
 }
 
-// simulatedPeer answers BR_ENTRY with ANSENTRY after a random 0-1 s delay, like a Windows client.
-func simulatedPeer(ctx context.Context, c *net.UDPConn, i int) {
+// simulatedPeer answers BR_ENTRY with ANSENTRY after a random delay below maxDelay.
+func simulatedPeer(ctx context.Context, c *net.UDPConn, i int, maxDelay time.Duration) {
 	buf := make([]byte, 2048)
 	for {
 		size, from, err := c.ReadFromUDPAddrPort(buf)
@@ -105,7 +111,11 @@ func simulatedPeer(ctx context.Context, c *net.UDPConn, i int) {
 		user := fmt.Sprintf("peer%04d", i)
 		ans := wire.Packet{No: 1, User: user, Host: "sim", Cmd: wire.AnsEntry | wire.CapUTF8Opt | wire.UTF8Opt,
 			Msg: []byte(user), Extra: []byte("sim\x00")}
-		t := time.NewTimer(rand.N(time.Second))
+		var delay time.Duration
+		if maxDelay > 0 {
+			delay = rand.N(maxDelay)
+		}
+		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -8,6 +8,7 @@ package interop
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -124,6 +125,11 @@ func startIptux(t *testing.T, h *netlab.Host, cfg iptuxConfig) *iptux {
 		x.cmd.Wait()
 		close(x.exited)
 	}()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("--- iptux log (packets as Go strings), last 150 lines:\n%s", tail(logSummary(x.log.String()), 150))
+		}
+	})
 	x.poll(30*time.Second, "iptux on the session bus", func() (bool, string) {
 		out, err := x.run(5*time.Second, "gdbus", "call", "--session", "--dest", "org.freedesktop.DBus",
 			"--object-path", "/org/freedesktop/DBus", "--method", "org.freedesktop.DBus.NameHasOwner", iptuxApp)
@@ -190,20 +196,41 @@ func (x *iptux) cleanup() {
 	x.host.KillAll()
 }
 
-// logSummary drops the hex-dump lines of iptux's DEBUG log: every packet is
-// also logged as one quoted string, which is easier to read.
+// logSummary shortens iptux's DEBUG log: the hex dump that follows each
+// "send udp message" line becomes one quoted Go string (received packets are
+// logged quoted already).
 func logSummary(log string) string {
 	var keep []string
+	var dump []byte
+	flush := func() {
+		if dump != nil {
+			keep = append(keep, fmt.Sprintf("    sent %q", dump))
+			dump = nil
+		}
+	}
 	for _, l := range strings.Split(log, "\n") {
-		if hexDumpLine.MatchString(l) || strings.TrimSpace(l) == "" {
+		if m := hexDumpLine.FindStringSubmatch(l); m != nil {
+			if dump == nil {
+				dump = []byte{}
+			}
+			for _, h := range strings.Fields(m[2]) {
+				if b, err := hex.DecodeString(h); err == nil {
+					dump = append(dump, b...)
+				}
+			}
 			continue
 		}
-		keep = append(keep, l)
+		flush()
+		if strings.TrimSpace(l) != "" {
+			keep = append(keep, l)
+		}
 	}
+	flush()
 	return strings.Join(keep, "\n")
 }
 
-var hexDumpLine = regexp.MustCompile(`^[0-9a-f]{8}( |$)`)
+// hexDumpLine is "00000010  72 6f ...  |root:...|" or the closing offset line.
+var hexDumpLine = regexp.MustCompile(`^([0-9a-f]{8})(?:  ([0-9a-f ]*?)\s*\|.*\|)?$`)
 
 // in returns the same iptux reporting failures to t (a subtest).
 func (x *iptux) in(t *testing.T) *iptux {

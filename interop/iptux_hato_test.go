@@ -18,7 +18,7 @@ func TestIptux(t *testing.T) {
 	iptuxHost, hatoHost, cliHost := lab.Host(0), lab.Host(1), lab.Host(2)
 	ix := startIptux(t, iptuxHost, iptuxConfig{Nick: "イプタックス", Group: "测试组"})
 	me := identity{Nick: "鳩ハト", Group: "開発部", User: "hatouser", Host: "hatohost"}
-	srv := startServe(t, hatoHost, me, "--codepage", "utf-8")
+	srv := startServe(t, hatoHost, me)
 	iptuxAddr, hatoIP := iptuxHost.Addr(2425), hatoHost.IP.String()
 	isIptux := func(h jsonHost) bool {
 		return h.Nick == "イプタックス" && h.Group == "测试组" && h.User == "root" && h.Host == iptuxHostName

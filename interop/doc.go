@@ -6,4 +6,7 @@
 // tool is missing; with it (CI) they fail instead. Debian packages used:
 // iproute2, iptux, xvfb, xdotool, dbus-daemon, libglib2.0-bin (gdbus),
 // at-spi2-core, python3-pyatspi.
+//
+// HATO_INTEROP_FLAGS adds common flags to every hato command the tests run,
+// e.g. HATO_INTEROP_FLAGS="--codepage utf-8".
 package interop

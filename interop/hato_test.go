@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -44,8 +45,11 @@ type identity struct {
 	Nick, Group, User, Host string
 }
 
+// flags are the command-line flags for id, after any extra common flags from
+// HATO_INTEROP_FLAGS (space separated, e.g. "--codepage utf-8"), which let a
+// developer rerun the same tests with other settings.
 func (id identity) flags() []string {
-	var f []string
+	f := strings.Fields(os.Getenv("HATO_INTEROP_FLAGS"))
 	for _, kv := range [][2]string{{"--nick", id.Nick}, {"--group", id.Group}, {"--user", id.User}, {"--host", id.Host}} {
 		if kv[1] != "" {
 			f = append(f, kv[0], kv[1])

@@ -68,7 +68,8 @@ func TestIptux(t *testing.T) {
 
 	t.Run("hato send to iptux by nickname", func(t *testing.T) {
 		text := "by nickname ニックネーム 昵称 " + strconv.FormatInt(time.Now().UnixNano(), 10)
-		args := []string{"send", "--profile", t.TempDir(), "--timeout", "10s", "--nick", "送信者", "--to", "イプタックス", text}
+		args := append([]string{"send", "--profile", t.TempDir(), "--timeout", "10s", "--to", "イプタックス"}, identity{Nick: "送信者"}.flags()...)
+		args = append(args, text)
 		out, errOut, err := runHato(t, cliHost, 30*time.Second, args...)
 		if err != nil {
 			ix.in(t).fail("hato %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out, errOut)

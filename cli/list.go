@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -13,19 +12,12 @@ import (
 )
 
 func list(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("hato list", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c common
-	c.register(fs)
+	fs, c := newFlags("list", stderr)
 	wait := fs.Duration("wait", 3*time.Second, "how long to collect answers")
 	asJSON := fs.Bool("json", false, "print a JSON array")
-	if code, ok := parse(fs, args); !ok {
+	cfg, code, ok := c.parse(fs, args, stderr)
+	if !ok {
 		return code
-	}
-	cfg, err := c.config(fs, stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "hato list:", err)
-		return 2
 	}
 	cfg.EntryRepeat = 0
 	node, err := listen(cfg, true)

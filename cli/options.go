@@ -164,13 +164,28 @@ func addrInUse(err error) bool {
 		strings.Contains(err.Error(), "Only one usage of each socket address")
 }
 
-// parse parses args, reporting errors on stderr; ok is false when the command should exit with code.
-func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
+// newFlags makes a subcommand's flag set with the common flags registered.
+func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *common) {
+	fs := flag.NewFlagSet("hato "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &common{}
+	c.register(fs)
+	return fs, c
+}
+
+// parse parses args and builds the node's Config; ok is false when the command should exit with code
+// (0 after --help, 2 for bad usage, reported on stderr).
+func (c *common) parse(fs *flag.FlagSet, args []string, stderr io.Writer) (cfg protocol.Config, code int, ok bool) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0, false
+			return cfg, 0, false
 		}
-		return 2, false
+		return cfg, 2, false
 	}
-	return 0, true
+	cfg, err := c.config(fs, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
+		return cfg, 2, false
+	}
+	return cfg, 0, true
 }

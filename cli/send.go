@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -19,16 +18,14 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("hato send", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c common
-	c.register(fs)
+	fs, c := newFlags("send", stderr)
 	var targets stringList
 	fs.Var(&targets, "to", "recipient: IP[:PORT], user@host or nickname (repeatable)")
 	sealed := fs.Bool("sealed", false, "seal the message: the recipient opens it with a click and we are told")
 	broadcast := fs.Bool("broadcast", false, "send to everyone (nobody acknowledges a broadcast)")
 	timeout := fs.Duration("timeout", 10*time.Second, "give up after this long")
-	if code, ok := parse(fs, args); !ok {
+	cfg, code, ok := c.parse(fs, args, stderr)
+	if !ok {
 		return code
 	}
 	text := strings.Join(fs.Args(), " ")
@@ -38,11 +35,6 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	case len(targets) == 0 && !*broadcast:
 		fmt.Fprintln(stderr, "hato send: give --to TARGET or --broadcast")
-		return 2
-	}
-	cfg, err := c.config(fs, stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "hato send:", err)
 		return 2
 	}
 	cfg.EntryRepeat = 0

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"sync"
@@ -11,19 +10,12 @@ import (
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("hato serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var c common
-	c.register(fs)
+	fs, c := newFlags("serve", stderr)
 	openSealed := fs.Bool("open-sealed", false, "open sealed messages at once (the sender is told)")
 	absent := fs.String("absent", "", "absence mode with this auto-reply text")
-	if code, ok := parse(fs, args); !ok {
+	cfg, code, ok := c.parse(fs, args, stderr)
+	if !ok {
 		return code
-	}
-	cfg, err := c.config(fs, stderr)
-	if err != nil {
-		fmt.Fprintln(stderr, "hato serve:", err)
-		return 2
 	}
 	if *absent != "" {
 		cfg.Absent, cfg.AbsenceText = true, *absent

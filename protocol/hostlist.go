@@ -160,13 +160,5 @@ func (n *Node) mergeListRow(r wire.ListEntry, p wire.Packet, now time.Time) {
 		}
 		return
 	}
-	n.mu.Lock()
-	merged, isNew, changed := n.hosts.upsert(h)
-	n.mu.Unlock()
-	switch {
-	case isNew:
-		n.emit(Event{Kind: EventHostJoined, Host: merged})
-	case changed:
-		n.emit(Event{Kind: EventHostUpdated, Host: merged})
-	}
+	n.learn(h)
 }

@@ -125,15 +125,7 @@ func (n *Node) onEntry(from netip.AddrPort, p wire.Packet, now time.Time) {
 	h.Nick = firstNonEmpty(e.NN, n.decode(e.Nick, p, hint))
 	h.Group = firstNonEmpty(e.GN, n.decode(e.Group, p, hint))
 
-	n.mu.Lock()
-	merged, isNew, changed := n.hosts.upsert(h)
-	n.mu.Unlock()
-	switch {
-	case isNew:
-		n.emit(Event{Kind: EventHostJoined, Host: merged})
-	case changed:
-		n.emit(Event{Kind: EventHostUpdated, Host: merged})
-	}
+	merged, isNew := n.learn(h)
 
 	switch p.Cmd.Mode() {
 	case wire.BrEntry:
@@ -219,12 +211,7 @@ func (n *Node) addUnknown(from netip.AddrPort, p wire.Packet, now time.Time) *Ho
 	if p.Cmd.Has(wire.NoAddListOpt) {
 		return &h
 	}
-	n.mu.Lock()
-	merged, isNew, _ := n.hosts.upsert(h)
-	n.mu.Unlock()
-	if isNew {
-		n.emit(Event{Kind: EventHostJoined, Host: merged})
-	}
+	merged, _ := n.learn(h)
 	n.writeTo(n.entryPacket(wire.BrEntry, &merged), from)
 	return &merged
 }
@@ -283,6 +270,20 @@ func (n *Node) onInfo(kind EventKind, from netip.AddrPort, p wire.Packet) {
 		h = &Host{Addr: from}
 	}
 	n.emit(Event{Kind: kind, Host: *h, Text: n.decode(p.Msg, p, h)})
+}
+
+// learn merges what a packet says about a host into the table and reports a new or changed host.
+func (n *Node) learn(h Host) (merged Host, isNew bool) {
+	n.mu.Lock()
+	merged, isNew, changed := n.hosts.upsert(h)
+	n.mu.Unlock()
+	switch {
+	case isNew:
+		n.emit(Event{Kind: EventHostJoined, Host: merged})
+	case changed:
+		n.emit(Event{Kind: EventHostUpdated, Host: merged})
+	}
+	return merged, isNew
 }
 
 func firstNonEmpty(a, b string) string {

@@ -127,7 +127,11 @@ func startIptux(t *testing.T, h *netlab.Host, cfg iptuxConfig) *iptux {
 	}()
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("--- iptux log (packets as Go strings), last 150 lines:\n%s", tail(logSummary(x.log.String()), 150))
+			state := "still running"
+			if !x.running() {
+				state = "EXITED: " + x.cmd.ProcessState.String()
+			}
+			t.Logf("--- iptux (%s) log, packets as Go strings, last 150 lines:\n%s", state, tail(logSummary(x.log.String()), 150))
 		}
 	})
 	x.poll(30*time.Second, "iptux on the session bus", func() (bool, string) {

@@ -203,7 +203,9 @@ func (l *Lab) Close() {
 // Command returns a command that runs name inside the host's namespace
 // (through `ip netns exec`). The command is killed with ctx like
 // exec.CommandContext; it gets a process group of its own, and Cancel kills
-// that whole group.
+// that whole group. (No Pdeathsig: it fires when the forking OS thread exits,
+// and Do lets threads exit. Processes of a test binary that died without
+// cleanup are killed by the next New, see removeStale.)
 func (h *Host) Command(ctx context.Context, name string, args ...string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, "ip", append([]string{"netns", "exec", h.NS, name}, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

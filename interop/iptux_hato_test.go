@@ -81,7 +81,7 @@ func TestIptux(t *testing.T) {
 		x := ix.in(t)
 		typed := "iptux→hato テスト 中文 ok " + strconv.FormatInt(time.Now().Unix(), 10)
 		win := x.chatWindow(hatoIP)
-		x.typeMessage(win, typed)
+		x.typeMessage(win, hatoIP, typed)
 		e := srv.wait(t, 15*time.Second, "message event with the typed text "+typed, func(e event) bool {
 			return e.Event == "message" && e.Text != nil && e.From != nil && e.From.Addr == iptuxAddr && strings.Contains(*e.Text, "iptux→hato")
 		})

@@ -47,7 +47,7 @@ func TestIptuxRawPeer(t *testing.T) {
 
 	typed := "iptux → raw テスト 中文 ok"
 	win := x.chatWindow(peerIP)
-	x.typeMessage(win, typed)
+	x.typeMessage(win, peerIP, typed)
 	msg := p.expect(t, 15*time.Second, "SENDMSG with the typed text "+typed, func(pk packet) bool {
 		return from(cmdSendMsg)(pk) && pk.Text() == typed
 	})

@@ -462,19 +462,41 @@ func (x *iptux) chatWindow(ip string) string {
 	return win
 }
 
-// typeMessage focuses the chat window, types text and presses Return (use_enter_key sends).
-func (x *iptux) typeMessage(win, text string) {
+// typeMessage types text into the chat window for ip with xdotool and
+// presses Return (use_enter_key sends). xdotool types characters missing from
+// the keymap (CJK) by remapping a spare keycode for each one, which can lose
+// a character when the machine is busy; so the message box is read back
+// through AT-SPI before Return, and cleared and retyped (up to 3 times) when
+// it differs.
+func (x *iptux) typeMessage(win, ip, text string) {
 	x.t.Helper()
-	steps := [][]string{
-		{"windowfocus", "--sync", win},
-		{"type", "--delay", "30", text},
-		{"key", "Return"},
-	}
-	for _, s := range steps {
-		if out, err := x.run(30*time.Second, "xdotool", s...); err != nil {
+	xdo := func(args ...string) {
+		x.t.Helper()
+		if out, err := x.run(30*time.Second, "xdotool", args...); err != nil {
 			x.fail("xdotool: %v %s", err, out)
 		}
 	}
+	var got string
+	for try := 1; ; try++ {
+		xdo("windowfocus", "--sync", win)
+		xdo("key", "ctrl+a", "Delete")
+		xdo("type", "--delay", "40", text)
+		out, err := x.run(20*time.Second, python, filepath.Join(x.dir, "pals.py"), "--input", ip)
+		if err != nil {
+			x.fail("reading the chat window's message box: %v", err)
+		}
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			x.fail("reading the chat window's message box: %q: %v", out, err)
+		}
+		if got == text {
+			break
+		}
+		if try == 3 {
+			x.fail("xdotool typed %q into iptux's message box, want %q (3 tries)", got, text)
+		}
+		x.t.Logf("xdotool typed %q instead of %q; retyping", got, text)
+	}
+	xdo("key", "Return")
 }
 
 // closeChat closes a chat window with its "Close" button (AT-SPI), so no

@@ -11,7 +11,8 @@ package interop
 // keeps pals that have left, so only pals present in the tree are reported.
 //
 // With "--close-chat IP" it instead presses the "Close" button of the chat
-// window whose title ends with "IP:<IP>".
+// window whose title ends with "IP:<IP>"; with "--input IP" it prints, as a
+// JSON string, the text in that window's message box (its editable text).
 //
 // libatspi caches window lists, so each query runs in a fresh process.
 const palsScript = `
@@ -66,23 +67,38 @@ def pals(app):
     print(json.dumps(sorted(found.values(), key=lambda p: p["ip"]), ensure_ascii=False))
     return 0
 
-def close_chat(app, ip):
+def chat_nodes(app, ip):
     for i in range(app.childCount):
         w = app.getChildAtIndex(i)
-        if w is None or not (w.name or "").endswith("IP:" + ip):
-            continue
-        nodes = []
-        walk(w, nodes)
-        buttons = [n for n in nodes if n.getRoleName() == "push button" and n.name == "Close"]
-        if buttons:
-            buttons[-1].queryAction().doAction(0)
-            print("closed")
-            return 0
+        if w is not None and (w.name or "").endswith("IP:" + ip):
+            nodes = []
+            walk(w, nodes)
+            return nodes
     print("no chat window for " + ip, file=sys.stderr)
+    sys.exit(1)
+
+def close_chat(app, ip):
+    buttons = [n for n in chat_nodes(app, ip) if n.getRoleName() == "push button" and n.name == "Close"]
+    if not buttons:
+        print("no Close button", file=sys.stderr)
+        return 1
+    buttons[-1].queryAction().doAction(0)
+    print("closed")
+    return 0
+
+def chat_input(app, ip):
+    for n in chat_nodes(app, ip):
+        if n.getRoleName() == "text" and n.getState().contains(pyatspi.STATE_EDITABLE):
+            t = n.queryText()
+            print(json.dumps(t.getText(0, t.characterCount), ensure_ascii=False))
+            return 0
+    print("no editable text in the chat window", file=sys.stderr)
     return 1
 
 app = iptux()
 if len(sys.argv) == 3 and sys.argv[1] == "--close-chat":
     sys.exit(close_chat(app, sys.argv[2]))
+if len(sys.argv) == 3 and sys.argv[1] == "--input":
+    sys.exit(chat_input(app, sys.argv[2]))
 sys.exit(pals(app))
 `

@@ -24,12 +24,16 @@ type Host struct {
 	Seen        time.Time
 }
 
-// DisplayName is the nick, or the user name when the peer set none.
+// DisplayName is the nick, or the user name when the peer set none, or the address of a peer that never
+// said who it is.
 func (h Host) DisplayName() string {
-	if h.Nick != "" {
+	switch {
+	case h.Nick != "":
 		return h.Nick
+	case h.User != "":
+		return h.User
 	}
-	return h.User
+	return h.Addr.String()
 }
 
 // hostKey identifies a peer: user and host, compared without case as Windows does, plus the port so that

@@ -32,13 +32,13 @@ func (n *Node) RequestHostList() error {
 	}
 	n.list = listRequest{active: true}
 	n.mu.Unlock()
-	n.broadcast(n.packet(wire.BrIsGetList2|caps, nil, nil))
+	n.broadcast(n.packet(wire.UTF8, wire.BrIsGetList2|caps, nil, nil))
 	n.after(3*time.Second, func() {
 		n.mu.Lock()
 		waiting := n.list.active && !n.list.from.IsValid()
 		n.mu.Unlock()
 		if waiting {
-			n.broadcast(n.packet(wire.BrIsGetList2|caps|wire.RetryOpt, nil, nil))
+			n.broadcast(n.packet(wire.UTF8, wire.BrIsGetList2|caps|wire.RetryOpt, nil, nil))
 		}
 	})
 	return nil
@@ -94,7 +94,7 @@ func (n *Node) onListRequest(from netip.AddrPort, p wire.Packet) {
 		start = len(rows)
 	}
 	ext, _ := wire.AnsListPage(rows, start, listPageBytes)
-	n.writeTo(n.packet(wire.AnsList|flag, ext, nil), from)
+	n.writeTo(n.packet(cs, wire.AnsList|flag, ext, nil), from)
 }
 
 func absenceBit(absent bool) wire.Command {

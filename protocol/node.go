@@ -158,7 +158,7 @@ func (n *Node) Run(ctx context.Context, events chan<- Event) error {
 	go n.readLoop(ctx)
 	go n.acceptLoop(ctx)
 
-	n.broadcast(n.packet(wire.NoOperation, nil, nil))
+	n.broadcast(n.packet(wire.UTF8, wire.NoOperation, nil, nil))
 	n.announce()
 	if n.cfg.EntryRepeat > 0 {
 		n.after(n.cfg.EntryRepeat, n.announce)
@@ -168,7 +168,7 @@ func (n *Node) Run(ctx context.Context, events chan<- Event) error {
 	n.mu.Lock()
 	n.closed = true
 	n.mu.Unlock()
-	exit := n.packet(wire.BrExit|n.entryOpts(), nil, nil)
+	exit := n.packet(wire.UTF8, wire.BrExit|n.entryOpts(), nil, nil)
 	n.broadcast(exit)
 	n.unicastKnown(exit)
 	time.Sleep(100 * time.Millisecond)

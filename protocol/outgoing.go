@@ -11,25 +11,25 @@ import (
 const caps = wire.CapUTF8Opt
 
 // charsetFor says how to write to h: UTF-8 with UTF8OPT for peers that advertise CAPUTF8OPT, plain UTF-8
-// for iptux (which never reads the flag and decodes UTF-8 first), the legacy code page for everyone else
-// and for broadcasts (h == nil).
+// for iptux (which never reads the flag and decodes UTF-8 first), the legacy code page for other known
+// peers. Broadcasts (h == nil) are UTF-8 too: Windows reads the UTF-8 lines of entry packets anyway, and
+// iptux takes legacy bytes for UTF-16, then garbles everything it sends us until our next BR_ENTRY.
+// Legacy peers get their own code page in a unicast BR_ABSENCE once they are known (see onEntry).
 func (n *Node) charsetFor(h *Host) (wire.Codepage, wire.Command) {
 	switch {
-	case h != nil && h.Caps.Has(wire.CapUTF8Opt):
+	case h == nil:
+		return wire.UTF8, 0
+	case h.Caps.Has(wire.CapUTF8Opt):
 		return wire.UTF8, wire.UTF8Opt
-	case h != nil && h.Iptux:
+	case h.Iptux:
 		return wire.UTF8, 0
 	default:
 		return n.cfg.Codepage, 0
 	}
 }
 
-// packet builds a packet with a fresh number and our names in the charset the UTF8OPT bit implies.
-func (n *Node) packet(cmd wire.Command, msg, extra []byte) wire.Packet {
-	cs := n.cfg.Codepage
-	if cmd.Has(wire.UTF8Opt) {
-		cs = wire.UTF8
-	}
+// packet builds a packet with a fresh number and our names in cs.
+func (n *Node) packet(cs wire.Codepage, cmd wire.Command, msg, extra []byte) wire.Packet {
 	return wire.Packet{
 		No:    n.nextNo(),
 		User:  string(wire.Encode(n.cfg.User, cs)),
@@ -43,12 +43,7 @@ func (n *Node) packet(cmd wire.Command, msg, extra []byte) wire.Packet {
 // packetFor builds a packet for one peer, in the charset that peer reads.
 func (n *Node) packetFor(h *Host, cmd wire.Command, text string, extra []byte) wire.Packet {
 	cs, flag := n.charsetFor(h)
-	p := n.packet(cmd|flag, wire.Encode(text, cs), extra)
-	if h != nil && h.Iptux && flag == 0 {
-		// The header names follow the body's charset.
-		p.User, p.Host = n.cfg.User, n.cfg.Host
-	}
-	return p
+	return n.packet(cs, cmd|flag, wire.Encode(text, cs), extra)
 }
 
 // entryOpts are the options of our entry packets: capabilities plus ABSENCEOPT when away.
@@ -71,11 +66,7 @@ func (n *Node) entryPacket(mode wire.Command, h *Host) wire.Packet {
 	cs, flag := n.charsetFor(h)
 	msg, extra := wire.AppendEntry(wire.Encode(nick, cs), wire.Encode(group, cs),
 		wire.EntryText{User: n.cfg.User, Host: n.cfg.Host, Nick: nick, Group: group})
-	p := n.packet(mode|n.entryOpts()|flag, msg, extra)
-	if h != nil && h.Iptux {
-		p.User, p.Host = n.cfg.User, n.cfg.Host
-	}
-	return p
+	return n.packet(cs, mode|n.entryOpts()|flag, msg, extra)
 }
 
 // announce broadcasts BR_ENTRY.

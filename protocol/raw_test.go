@@ -228,3 +228,20 @@ func countKind(evs []Event, k EventKind) int {
 	}
 	return c
 }
+
+// Broadcast entries carry UTF-8 names (iptux reads legacy bytes as UTF-16); a legacy peer that answers
+// gets our names again in its code page, in a BR_ABSENCE.
+func TestEntryCharsets(t *testing.T) {
+	port := testPort(t)
+	n := startNode(t, "127.0.0.2", port, func(c *Config) { c.Nick, c.Group = "鳩", "開発" }, "127.0.0.3")
+	old := newRawPeer(t, "127.0.0.3", port, n.addr)
+	p, raw := old.expect(t, wire.BrEntry, 2*time.Second)
+	if p.Cmd.Has(wire.UTF8Opt) || !bytes.Contains(raw, []byte(":鳩\x00開発\x00\nUN:")) {
+		t.Errorf("broadcast BR_ENTRY %q: want UTF-8 legacy fields, no UTF8OPT", raw)
+	}
+	old.send(t, "1:1700000001:old:pc:3:Old\x00\x00")
+	p, raw = old.expect(t, wire.BrAbsence, 2*time.Second)
+	if !bytes.Contains(raw, []byte(":\x94\xb5\x00\x8aJ\x94\xad\x00")) {
+		t.Errorf("BR_ABSENCE to a legacy peer %q: want CP932 鳩 and 開発", raw)
+	}
+}

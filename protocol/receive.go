@@ -127,22 +127,21 @@ func (n *Node) onEntry(from netip.AddrPort, p wire.Packet, now time.Time) {
 
 	merged, isNew := n.learn(h)
 
-	switch p.Cmd.Mode() {
-	case wire.BrEntry:
+	switch {
+	case p.Cmd.Mode() == wire.BrEntry:
+		// The answer is in the peer's charset.
 		n.after(n.answerDelay(from.Addr()), func() {
 			n.writeTo(n.entryPacket(wire.AnsEntry, &merged), from)
 		})
-	case wire.AnsEntry:
-		// Our broadcast BR_ENTRY carried legacy-charset names, which iptux decodes as GB18030 and then
-		// remembers as our charset. A unicast BR_ENTRY in UTF-8 sets both right.
-		if isNew && iptux && n.namesNeedUTF8() {
-			n.writeTo(n.entryPacket(wire.BrEntry, &merged), from)
-		}
+	case isNew && !iptux && !merged.Caps.Has(wire.CapUTF8Opt) && n.namesNeedLegacy():
+		// Our broadcast entry carried UTF-8 names; a peer that reads only a legacy code page gets them
+		// again in its charset, in a BR_ABSENCE, which updates the name without asking for an answer.
+		n.writeTo(n.entryPacket(wire.BrAbsence, &merged), from)
 	}
 }
 
-// namesNeedUTF8 reports whether our names differ between UTF-8 and the legacy code page.
-func (n *Node) namesNeedUTF8() bool {
+// namesNeedLegacy reports whether our names are not plain ASCII, which reads the same in every charset.
+func (n *Node) namesNeedLegacy() bool {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	for _, s := range []string{n.cfg.User, n.cfg.Host, n.cfg.Nick, n.cfg.Group} {

@@ -154,7 +154,8 @@ func (n *Node) Broadcast(text string) error {
 	if !n.isRunning() {
 		return fmt.Errorf("broadcast: %w", ErrClosed)
 	}
-	p := n.packet(wire.SendMsg|wire.BroadcastOpt, wire.Encode(text, n.cfg.Codepage), nil)
+	// UTF-8 with UTF8OPT: Windows and iptux both read it; only pre-UTF-8 clients see it garbled.
+	p := n.packet(wire.UTF8, wire.SendMsg|wire.BroadcastOpt|wire.UTF8Opt, []byte(text), nil)
 	if b := p.Bytes(); len(b) > maxSend {
 		return fmt.Errorf("broadcast: %d bytes, limit %d: %w", len(b), maxSend, ErrTooLong)
 	}

@@ -8,18 +8,20 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/japanese"
 	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
 )
 
-// Codepage is the character set of text from and to peers that do not speak UTF-8.
+// Codepage is the character set of text from and to peers that do not speak UTF-8 (INTEROP.md §3.8).
+// Values other than the three constants behave as UTF8.
 type Codepage int
 
 const (
 	UTF8  Codepage = iota
-	CP932          // Windows-31J, what Japanese Windows clients send without UTF8OPT
-	GBK            // CP936, what Chinese Windows clients and FeiQ send; decoded as its superset GB18030
+	CP932          // Windows-31J: Japanese Windows clients without UTF8OPT
+	GBK            // CP936: Chinese Windows clients and FeiQ; decoded as its superset GB18030
 )
 
-// ParseCodepage reads a code page name as a user would write it.
+// ParseCodepage reads a code page name as a user would write it, ignoring case and surrounding space.
 func ParseCodepage(name string) (Codepage, error) {
 	switch strings.ToLower(strings.TrimSpace(name)) {
 	case "utf-8", "utf8":
@@ -29,44 +31,54 @@ func ParseCodepage(name string) (Codepage, error) {
 	case "gbk", "cp936", "gb2312", "gb18030":
 		return GBK, nil
 	}
-	return 0, fmt.Errorf("code page %q: want utf-8, cp932 or gbk", name)
+	return UTF8, fmt.Errorf("code page %q: want utf-8, cp932 or gbk", name)
 }
 
 func (c Codepage) String() string {
 	switch c {
+	case UTF8:
+		return "utf-8"
 	case CP932:
 		return "cp932"
 	case GBK:
 		return "gbk"
 	}
-	return "utf-8"
+	return fmt.Sprintf("Codepage(%d)", int(c))
 }
 
-func (c Codepage) decoder() encoding.Encoding {
+// legacy reports whether c needs x/text, i.e. is not UTF-8.
+func (c Codepage) legacy() bool { return c == CP932 || c == GBK }
+
+// Decoding GBK text as GB18030 loses nothing: every GBK (CP936) sequence, 0x80 for € included, means
+// the same in GB18030, and the four-byte sequences GB18030 adds are invalid GBK anyway. iptux falls back
+// to gb18030 too, so its non-UTF-8 text decodes right.
+func (c Codepage) decoder() *encoding.Decoder {
 	if c == GBK {
-		return simplifiedchinese.GB18030
+		return simplifiedchinese.GB18030.NewDecoder()
 	}
-	return japanese.ShiftJIS
+	return japanese.ShiftJIS.NewDecoder() // x/text's Shift_JIS is Windows-31J, NEC and IBM rows included
 }
 
-func (c Codepage) encoder() encoding.Encoding {
+// Encoding writes real GBK: a Windows peer could not read GB18030's four-byte sequences.
+func (c Codepage) encoder() *encoding.Encoder {
 	if c == GBK {
-		return simplifiedchinese.GBK
+		return simplifiedchinese.GBK.NewEncoder()
 	}
-	return japanese.ShiftJIS
+	return japanese.ShiftJIS.NewEncoder()
 }
 
-// Decode turns bytes in cs into valid UTF-8; bytes that are not valid in cs become U+FFFD.
+// Decode turns bytes in cs into valid UTF-8. Each byte that does not start a valid sequence becomes
+// U+FFFD (as iptux shows it); Decode never fails.
 func Decode(b []byte, cs Codepage) string {
-	if cs == UTF8 || isASCII(b) {
-		return strings.ToValidUTF8(string(b), "\uFFFD")
+	if !cs.legacy() || isASCII(b) {
+		return validUTF8(b)
 	}
-	out, err := cs.decoder().NewDecoder().Bytes(b)
+	out, err := cs.decoder().Bytes(b)
 	if err != nil {
-		// x/text decoders already replace bad sequences; an error here means something odder.
-		return strings.ToValidUTF8(string(b), "\uFFFD")
+		// x/text's decoders replace bad input themselves; an error would be a bug there.
+		return validUTF8(b)
 	}
-	return strings.ToValidUTF8(string(out), "\uFFFD")
+	return validUTF8(out)
 }
 
 // DecodeGuess takes valid UTF-8 as UTF-8 and anything else as the legacy code page: iptux and many
@@ -78,48 +90,128 @@ func DecodeGuess(b []byte, legacy Codepage) string {
 	return Decode(b, legacy)
 }
 
-// cp932Premap maps characters that CP932 lacks to the look-alikes Windows uses (the Unicode mapping of
-// JIS X 0208 differs from Microsoft's for these).
-var cp932Premap = strings.NewReplacer(
-	"\u301C", "\uFF5E", // WAVE DASH → FULLWIDTH TILDE
-	"\u2212", "\uFF0D", // MINUS SIGN → FULLWIDTH HYPHEN-MINUS
-	"\u2016", "\u2225", // DOUBLE VERTICAL LINE → PARALLEL TO
-	"\u00A2", "\uFFE0", // CENT SIGN → FULLWIDTH CENT SIGN
-	"\u00A3", "\uFFE1", // POUND SIGN → FULLWIDTH POUND SIGN
-	"\u00AC", "\uFFE2", // NOT SIGN → FULLWIDTH NOT SIGN
-	"\u2014", "\u2015", // EM DASH → HORIZONTAL BAR
-	"\u00A5", "\\", // YEN SIGN → backslash, which Japanese fonts show as ¥
-)
+// validUTF8 copies b into a string with each invalid byte replaced by U+FFFD. strings.ToValidUTF8
+// would merge a run of bad bytes into one U+FFFD, which hides how much was lost.
+func validUTF8(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	var sb strings.Builder
+	sb.Grow(len(b) + 8)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			sb.WriteRune(utf8.RuneError)
+		} else {
+			sb.Write(b[:size])
+		}
+		b = b[size:]
+	}
+	return sb.String()
+}
 
-// Encode turns text into cs. Characters cs cannot hold are first mapped to Windows' look-alikes, then
-// written as '?', so a message is never refused or cut for one character.
+// Encode turns text into cs. UTF8 returns the bytes of s unchanged. For CP932 and GBK a character the
+// code page lacks is replaced by Windows' look-alike (premap), and failing that written as '?', so a
+// message is never refused or cut for one character. x/text would write 0x1A (SUB) instead, which
+// Windows shows as a box or drops.
 func Encode(s string, cs Codepage) []byte {
-	if cs == UTF8 || isASCII([]byte(s)) {
+	if !cs.legacy() || isASCIIString(s) {
 		return []byte(s)
 	}
-	if cs == CP932 {
-		s = cp932Premap.Replace(s)
-	}
-	enc := cs.encoder().NewEncoder()
-	if out, err := enc.Bytes([]byte(s)); err == nil {
-		return out
-	}
-	// Slow path: encode rune by rune, replacing what does not fit.
-	out := make([]byte, 0, len(s))
-	for _, r := range s {
-		b, err := enc.Bytes([]byte(string(r)))
-		if err != nil || r == utf8.RuneError {
-			out = append(out, '?')
+	enc := cs.encoder()
+	src := []byte(s)
+	// Neither code page needs more bytes than UTF-8 for a character, nor does '?'.
+	dst := make([]byte, len(src))
+	n := 0
+	var one [utf8.UTFMax]byte
+	for len(src) > 0 {
+		nDst, nSrc, err := enc.Transform(dst[n:], src, true)
+		n, src = n+nDst, src[nSrc:]
+		switch err {
+		case nil:
+			continue
+		case transform.ErrShortDst:
+			dst = append(dst, make([]byte, len(src)+8)...)
 			continue
 		}
-		out = append(out, b...)
+		if len(src) == 0 {
+			break // not expected from x/text: an error with all input consumed
+		}
+		// src[0] starts a character cs cannot hold, or invalid UTF-8.
+		r, size := utf8.DecodeRune(src)
+		src = src[size:]
+		if m, ok := premap(r, cs); ok {
+			if len(dst)-n < 4 {
+				dst = append(dst, make([]byte, len(src)+8)...)
+			}
+			k, _, err := enc.Transform(dst[n:], utf8.AppendRune(one[:0], m), true)
+			if err == nil {
+				n += k
+				continue
+			}
+		}
+		dst[n] = '?' // size >= 1 bytes of src were consumed, so there is room
+		n++
 	}
-	return out
+	return dst[:n]
+}
+
+// premap gives the character Windows writes for one its code page lacks. x/text maps JIS X 0208 and
+// GB 2312 rows to Unicode as the standards do (U+301C WAVE DASH, U+2212 MINUS SIGN, ...), Windows maps
+// the same bytes to the fullwidth forms, so text typed on Linux or macOS needs these to reach Windows.
+func premap(r rune, cs Codepage) (rune, bool) {
+	switch r {
+	case '\u301C': // WAVE DASH
+		return '\uFF5E', true // FULLWIDTH TILDE
+	case '\u2212': // MINUS SIGN
+		return '\uFF0D', true // FULLWIDTH HYPHEN-MINUS
+	case '\u00A2': // CENT SIGN
+		return '\uFFE0', true
+	case '\u00A3': // POUND SIGN
+		return '\uFFE1', true
+	case '\u00AC': // NOT SIGN
+		return '\uFFE2', true
+	case '\u00A6': // BROKEN BAR
+		return '\uFFE4', true
+	}
+	if cs == CP932 {
+		switch r {
+		case '\u2016': // DOUBLE VERTICAL LINE
+			return '\u2225', true // PARALLEL TO
+		case '\u2014': // EM DASH
+			return '\u2015', true // HORIZONTAL BAR
+		case '\u00A5': // YEN SIGN: the backslash byte, which Japanese fonts draw as ¥
+			return '\\', true
+		case '\u203E': // OVERLINE: the tilde byte, JIS X 0201's overline
+			return '~', true
+		case '\u00B7': // MIDDLE DOT
+			return '\u30FB', true // KATAKANA MIDDLE DOT
+		}
+		return 0, false
+	}
+	switch r {
+	case '\u00A5': // YEN SIGN
+		return '\uFFE5', true
+	case '\u203E': // OVERLINE
+		return '\uFFE3', true // FULLWIDTH MACRON
+	case '\u30FB': // KATAKANA MIDDLE DOT
+		return '\u00B7', true
+	}
+	return 0, false
 }
 
 func isASCII(b []byte) bool {
 	for _, c := range b {
-		if c >= 0x80 {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCIIString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
 			return false
 		}
 	}

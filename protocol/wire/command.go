@@ -112,7 +112,10 @@ var commonOpts = []optName{
 	{EncExtMsgOpt, "ENCEXTMSGOPT"}, {ClipboardOpt, "CLIPBOARDOPT"},
 }
 
-var entryOpts = []optName{{AbsenceOpt, "ABSENCEOPT"}, {ServerOpt, "SERVEROPT"}, {CapFileEncOpt, "CAPFILEENCOPT"}}
+// RETRYOPT appears here on the retry of BR_ISGETLIST2 (INTEROP.md §3.2).
+var entryOpts = []optName{
+	{AbsenceOpt, "ABSENCEOPT"}, {ServerOpt, "SERVEROPT"}, {RetryOpt, "RETRYOPT"}, {CapFileEncOpt, "CAPFILEENCOPT"},
+}
 
 var messageOpts = []optName{
 	{SendCheckOpt, "SENDCHECKOPT"}, {SecretOpt, "SECRETOPT"}, {BroadcastOpt, "BROADCASTOPT"},

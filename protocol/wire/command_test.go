@@ -7,26 +7,69 @@ func TestCommandString(t *testing.T) {
 		c    Command
 		want string
 	}{
-		{BrEntry | AbsenceOpt, "BR_ENTRY|ABSENCEOPT"},
-		{SendMsg | SendCheckOpt | UTF8Opt, "SENDMSG|SENDCHECKOPT|UTF8OPT"},
-		{RecvMsg | SendCheckOpt, "RECVMSG|SENDCHECKOPT"}, // iptux's 289
-		{SendMsg | SecretExOpt, "SENDMSG|SECRETOPT|READCHECKOPT"},
-		{GetDirFiles | FileAttachOpt | EncFileOpt, "GETDIRFILES|ENCFILEOPT|FILEATTACHOPT"},
+		// Decimal commands seen on the wire (INTEROP.md, IPTUX.md).
+		{257, "BR_ENTRY|ABSENCEOPT"}, // iptux
+		{259, "ANSENTRY|ABSENCEOPT"},
+		{288, "SENDMSG|SENDCHECKOPT"},
+		{289, "RECVMSG|SENDCHECKOPT"},
+		{65538, "BR_EXIT|DIALUPOPT"},
+		{2097184, "SENDMSG|FILEATTACHOPT"},
+		{2097250, "GETDIRFILES|FILEATTACHOPT"},
+		{2149580832, "SENDMSG|FILEATTACHOPT|0x80000000"}, // iptux SHAREDOPT
+		{8388896, "SENDMSG|SENDCHECKOPT|UTF8OPT"},
+		{18874369, "BR_ENTRY|FILEATTACHOPT|CAPUTF8OPT"},
+		{153092097, "BR_ENTRY|FILEATTACHOPT|CAPUTF8OPT|CLIPBOARDOPT"},
+		{224657409, "BR_ENTRY|CAPFILEENCOPT|FILEATTACHOPT|ENCRYPTOPT|CAPUTF8OPT|ENCEXTMSGOPT|CLIPBOARDOPT"},
 		{258211841, "BR_ENTRY|CAPFILEENCOPT|FILEATTACHOPT|ENCRYPTOPT|CAPUTF8OPT|CAPIPDICTOPT|ENCEXTMSGOPT|CLIPBOARDOPT"},
-		{0x80200020, "SENDMSG|FILEATTACHOPT|0x80000000"},
+		{16408, "BR_ISGETLIST2|RETRYOPT"},
+		{8388627, "ANSLIST|UTF8OPT"},
+		{1048624, "READMSG|READCHECKOPT"},
+		{8388704, "GETFILEDATA|UTF8OPT"},
+		{79692064, "SENDMSG|SENDCHECKOPT|ENCRYPTOPT|UTF8OPT|ENCEXTMSGOPT"},
+		// Option namespaces and unknown values.
+		{SendMsg | SecretExOpt, "SENDMSG|SECRETOPT|READCHECKOPT"},
+		{SendMsg | BroadcastOpt | AutoRetOpt | NoLogOpt, "SENDMSG|BROADCASTOPT|AUTORETOPT|NOLOGOPT"},
+		{GetDirFiles | FileAttachOpt | EncFileOpt, "GETDIRFILES|ENCFILEOPT|FILEATTACHOPT"},
+		{BrEntry | 0x100, "BR_ENTRY|ABSENCEOPT"},
+		{SendMsg | 0x100, "SENDMSG|SENDCHECKOPT"},
+		{BrEntry | 0x200, "BR_ENTRY|SERVEROPT"},
+		{SendMsg | 0x200, "SENDMSG|SECRETOPT"},
+		{GetFileData | 0x800, "GETFILEDATA|ENCFILEOPT"},
+		{SendMsg | 0x800, "SENDMSG|MULTICASTOPT"},
+		{BrEntry | 0x40000, "BR_ENTRY|CAPFILEENCOPT"},
+		{SendMsg | 0x40000, "SENDMSG|NEWMULTIOPT"},
+		{0x79, "0x79"}, // FeiQ typing
+		{0xFC, "0xfc"}, // iptux signature
 		{0xFF, "0xff"},
-		{BrExit | DialupOpt, "BR_EXIT|DIALUPOPT"},
+		{NoOperation, "NOOPERATION"},
+		{BrAbsence | AbsenceOpt | 0x1000, "BR_ABSENCE|ABSENCEOPT|0x1000"},
 	}
 	for _, c := range cases {
 		if got := c.c.String(); got != c.want {
 			t.Errorf("%d: %q, want %q", uint32(c.c), got, c.want)
 		}
 	}
-	// The same bit means different things per family.
-	if (BrEntry|0x100).String() != "BR_ENTRY|ABSENCEOPT" || (SendMsg|0x100).String() != "SENDMSG|SENDCHECKOPT" {
-		t.Error("0x100 not named per command family")
+}
+
+func TestCommandParts(t *testing.T) {
+	c := Command(258211841)
+	if c.Mode() != BrEntry || c.Opts() != 0x0F640000 {
+		t.Errorf("Mode %v Opts %#x", c.Mode(), uint32(c.Opts()))
 	}
-	if m := (SendMsg | UTF8Opt).Mode(); m != SendMsg {
-		t.Errorf("Mode = %v", m)
+	if !c.Has(CapUTF8Opt|FileAttachOpt) || c.Has(CapUTF8Opt|AbsenceOpt) {
+		t.Error("Has")
+	}
+	if Command(289).Mode() != RecvMsg || !Command(289).Has(SendCheckOpt) {
+		t.Error("iptux RECVMSG")
+	}
+	// Values from INTEROP.md §1.
+	for c, want := range map[Command]uint32{
+		BrIsGetList2: 0x18, AnsListDict: 0x14, GetPubKey: 0x72, DialupOpt: 0x10000, CapFileEncOpt: 0x40000,
+		CapIPDictOpt: 0x02000000, PasswordOpt: 0x8000, NoLogOpt: 0x20000, SecretExOpt: 0x00100200,
+		NoReplyOpts: 0x2400, EncFileOpt: 0x800,
+	} {
+		if uint32(c) != want {
+			t.Errorf("%v = %#x, want %#x", c, uint32(c), want)
+		}
 	}
 }

@@ -7,83 +7,109 @@ import (
 
 // Entry is the payload of BR_ENTRY, ANSENTRY and BR_ABSENCE. Three layouts meet on a LAN:
 //
-//	Windows: nick \0 group \0 "\nUN:user\nHN:host\nNN:nick\nGN:group[\nVS:...]"  (UTF-8 lines)
+//	Windows: nick \0 group \0 "\nUN:user\nHN:host\nNN:nick\nGN:group[\nVS:...][\nIP:...]"  (UTF-8 lines)
 //	iptux:   nick \0 group \0 icon \0 encoding \0
 //	plain:   nick [\0 group]
+//
+// Nick and Group alias the packet's bytes.
 type Entry struct {
-	Nick, Group    []byte // legacy fields, raw bytes
+	Nick, Group    []byte // legacy fields, raw bytes in the sender's charset
 	UN, HN, NN, GN string // the UTF-8 lines; "" when absent
 	HasUTF8        bool   // at least one of UN/HN/NN/GN was present
 	Icon, Encoding string // iptux's third and fourth fields
 	Iptux          bool   // a fourth field was present: iptux's layout
 }
 
-// ParseEntry reads an entry payload. It never fails: missing parts are empty, unknown lines ignored.
+// ParseEntry reads an entry payload. It never fails: missing parts are empty and unknown lines (WIN's
+// VS: and IP:) ignored. The third part holds UTF-8 lines only if it starts with '\n' (the spec's "\0\n").
+//
+// Parse drops trailing NULs, so an iptux entry with an empty encoding field ("nick\0group\0icon\0\0")
+// has no fourth field left and is not recognised by its layout; its version field still says iptux.
 func ParseEntry(p Packet) Entry {
 	e := Entry{Nick: p.Msg}
-	parts := bytes.Split(p.Extra, []byte{0})
 	if len(p.Extra) == 0 {
 		return e
 	}
-	e.Group = parts[0]
-	rest := parts[1:]
-	if len(rest) > 0 && len(rest[0]) > 0 && rest[0][0] == '\n' {
-		e.parseLines(rest[0])
+	group, rest, ok := bytes.Cut(p.Extra, []byte{0})
+	e.Group = group
+	if !ok {
 		return e
 	}
-	if len(rest) >= 2 {
-		e.Icon, e.Encoding, e.Iptux = validUTF8(rest[0]), validUTF8(rest[1]), true
+	third, rest, ok := bytes.Cut(rest, []byte{0})
+	if len(third) > 0 && third[0] == '\n' {
+		e.parseLines(third)
+		return e
+	}
+	if ok {
+		enc, _, _ := bytes.Cut(rest, []byte{0})
+		e.Icon, e.Encoding, e.Iptux = validUTF8(third), validUTF8(enc), true
 	}
 	return e
 }
 
+// parseLines reads "\nKEY:value" lines; a value may contain ':'. Lines without ':' are skipped.
 func (e *Entry) parseLines(b []byte) {
-	for _, line := range bytes.Split(b, []byte{'\n'}) {
+	for len(b) > 0 {
+		var line []byte
+		line, b, _ = bytes.Cut(b, []byte{'\n'})
 		key, val, ok := bytes.Cut(line, []byte{':'})
 		if !ok {
 			continue
 		}
-		v := validUTF8(val)
+		var dst *string
 		switch string(key) {
 		case "UN":
-			e.UN = v
+			dst = &e.UN
 		case "HN":
-			e.HN = v
+			dst = &e.HN
 		case "NN":
-			e.NN = v
+			dst = &e.NN
 		case "GN":
-			e.GN = v
+			dst = &e.GN
 		default:
 			continue // VS:, IP: and whatever comes next
 		}
+		*dst = validUTF8(val)
 		e.HasUTF8 = true
 	}
 }
 
-func validUTF8(b []byte) string { return strings.ToValidUTF8(string(b), "\uFFFD") }
-
 // EntryText is our names in UTF-8 for the UN/HN/NN/GN lines.
 type EntryText struct{ User, Host, Nick, Group string }
 
-// AppendEntry builds an entry payload in the Windows layout: msg is the legacy nick, extra the legacy
-// group, a NUL, and the UTF-8 lines. Packet.Append adds the final NUL.
+// AppendEntry builds an entry payload in the Windows layout (MsgMng::MakeMsg): msg is the legacy nick,
+// extra the legacy group, a NUL and the UTF-8 lines, with no NUL after them; Packet.Append adds it.
+// Line breaks in the UTF-8 names become spaces and NULs are dropped, anywhere: either would end a line
+// or the payload early and shift what follows.
 func AppendEntry(nick, group []byte, utf8 EntryText) (msg, extra []byte) {
-	extra = make([]byte, 0, len(group)+24+len(utf8.User)+len(utf8.Host)+len(utf8.Nick)+len(utf8.Group))
+	msg = dropNUL(nick)
+	group = dropNUL(group)
+	extra = make([]byte, 0, len(group)+17+len(utf8.User)+len(utf8.Host)+len(utf8.Nick)+len(utf8.Group))
 	extra = append(extra, group...)
 	extra = append(extra, 0)
-	for _, kv := range [...][2]string{{"UN", utf8.User}, {"HN", utf8.Host}, {"NN", utf8.Nick}, {"GN", utf8.Group}} {
-		extra = append(extra, '\n')
-		extra = append(extra, kv[0]...)
-		extra = append(extra, ':')
-		extra = append(extra, stripLineBreaks(kv[1])...)
-	}
-	return nick, extra
+	extra = appendLine(extra, "UN", utf8.User)
+	extra = appendLine(extra, "HN", utf8.Host)
+	extra = appendLine(extra, "NN", utf8.Nick)
+	extra = appendLine(extra, "GN", utf8.Group)
+	return msg, extra
 }
 
-// stripLineBreaks keeps a name on its line; a NUL would end the payload.
-func stripLineBreaks(s string) string {
-	if !strings.ContainsAny(s, "\n\r\x00") {
-		return s
+func appendLine(dst []byte, key, val string) []byte {
+	dst = append(dst, '\n')
+	dst = append(dst, key...)
+	dst = append(dst, ':')
+	if strings.ContainsAny(val, "\n\r\x00") {
+		val = lineSafe.Replace(val)
 	}
-	return strings.NewReplacer("\n", " ", "\r", " ", "\x00", "").Replace(s)
+	return append(dst, val...)
+}
+
+var lineSafe = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\x00", "")
+
+// dropNUL returns b without NUL bytes, b itself when it has none.
+func dropNUL(b []byte) []byte {
+	if bytes.IndexByte(b, 0) < 0 {
+		return b
+	}
+	return bytes.ReplaceAll(b, []byte{0}, nil)
 }

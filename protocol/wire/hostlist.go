@@ -2,13 +2,14 @@ package wire
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 )
 
-// ListEntry is one row of an ANSLIST host list (Windows' host-list exchange). Names are raw bytes in the
-// packet's charset.
+// ListEntry is one row of an ANSLIST host list (Windows' host-list exchange, INTEROP.md §3.2).
+// Names are raw bytes in the packet's charset (UTF-8 when the ANSLIST has UTF8OPT).
 type ListEntry struct {
 	User, Host  string
 	Status      Command // the host's entry command and options; 0 or BR_EXIT means "gone"
@@ -18,48 +19,112 @@ type ListEntry struct {
 }
 
 const (
-	listSep   = '\a'
-	listEmpty = "\b" // an empty field on the wire
+	listSep    = '\a'
+	listEmpty  = "\b" // an empty field on the wire
+	listFields = 7    // user, host, status, address, port, nick, group
 )
 
-// ParseAnsList reads an ANSLIST payload: "%5d\a%5d\a" (next start index, row count), then seven
-// \a-terminated fields per row. The rows actually present count, whatever the header says; a short last
-// row is an error after the complete rows.
+// ParseAnsList reads an ANSLIST payload: "%5d\a%5d\a" (next start index, 0 when this is the last page;
+// number of rows), then per host "user\ahost\astatus\aIP\aport\anick\agroup\a", "\b" for an empty field.
+//
+// The rows present count, whatever the header's number says: each row is self-delimiting, and a writer
+// that miscounts still sent the rows. A missing final '\a' is accepted. On a bad row ParseAnsList stops
+// and returns the rows before it with an error naming the row and the field.
 func ParseAnsList(ext []byte) (next int, entries []ListEntry, err error) {
-	fields := bytes.Split(ext, []byte{listSep})
-	if len(fields) > 0 && len(fields[len(fields)-1]) == 0 {
-		fields = fields[:len(fields)-1] // the trailing separator
+	rest := ext
+	field := func() ([]byte, bool) {
+		if len(rest) == 0 {
+			return nil, false
+		}
+		f, r, _ := bytes.Cut(rest, []byte{listSep})
+		rest = r
+		return f, true
 	}
-	if len(fields) < 2 {
-		return 0, nil, fmt.Errorf("anslist: header needs next index and count, got %q", truncate(ext))
+	head, ok := field()
+	if !ok {
+		return 0, nil, errors.New("anslist: next index: missing")
 	}
-	next, err = strconv.Atoi(strings.TrimSpace(string(fields[0])))
-	if err != nil || next < 0 {
-		return 0, nil, fmt.Errorf("anslist: next index %q is not a number", truncate(fields[0]))
+	if next, err = listNumber(head); err != nil {
+		return 0, nil, fmt.Errorf("anslist: next index %q: %v", truncate(head), err)
 	}
-	if _, err := strconv.Atoi(strings.TrimSpace(string(fields[1]))); err != nil {
-		return next, nil, fmt.Errorf("anslist: count %q is not a number", truncate(fields[1]))
+	count, ok := field()
+	if !ok {
+		return next, nil, errors.New("anslist: count: missing")
 	}
-	rows := fields[2:]
-	for i := 0; i+7 <= len(rows); i += 7 {
-		r := rows[i : i+7]
-		status, err := strconv.ParseUint(string(r[2]), 10, 32)
+	n, err := listNumber(count)
+	if err != nil {
+		return next, nil, fmt.Errorf("anslist: count %q: %v", truncate(count), err)
+	}
+	entries = make([]ListEntry, 0, min(n, len(rest)/16)) // a row takes at least 16 bytes
+	for i := 0; len(rest) > 0; i++ {
+		var f [listFields][]byte
+		for k := range f {
+			if f[k], ok = field(); !ok {
+				return next, entries, fmt.Errorf("anslist entry %d: %s: missing (row has %d of %d fields)",
+					i, listFieldNames[k], k, listFields)
+			}
+		}
+		e, err := listEntry(f)
 		if err != nil {
-			return next, entries, fmt.Errorf("anslist entry %d: status %q is not a number", i/7, truncate(r[2]))
+			return next, entries, fmt.Errorf("anslist entry %d: %v", i, err)
 		}
-		port, err := strconv.Atoi(string(r[4]))
-		if err != nil || port < 0 || port > 65535 {
-			return next, entries, fmt.Errorf("anslist entry %d: port %q is not 0..65535", i/7, truncate(r[4]))
-		}
-		entries = append(entries, ListEntry{
-			User: unempty(r[0]), Host: unempty(r[1]), Status: Command(status), Addr: string(r[3]),
-			Port: port, Nick: unempty(r[5]), Group: unempty(r[6]),
-		})
-	}
-	if len(rows)%7 != 0 {
-		return next, entries, fmt.Errorf("anslist entry %d: %d of 7 fields", len(rows)/7, len(rows)%7)
+		entries = append(entries, e)
 	}
 	return next, entries, nil
+}
+
+var listFieldNames = [listFields]string{"user", "host", "status", "address", "port", "nick", "group"}
+
+func listEntry(f [listFields][]byte) (ListEntry, error) {
+	status, err := strconv.ParseUint(string(f[2]), 10, 32)
+	if err != nil {
+		return ListEntry{}, fmt.Errorf("status %q: not a 32-bit decimal", truncate(f[2]))
+	}
+	if !dottedIPv4(f[3]) {
+		return ListEntry{}, fmt.Errorf("address %q: not dotted IPv4", truncate(f[3]))
+	}
+	port, err := strconv.ParseUint(string(f[4]), 10, 16)
+	if err != nil {
+		return ListEntry{}, fmt.Errorf("port %q: not a decimal 0..65535", truncate(f[4]))
+	}
+	return ListEntry{
+		User: unempty(f[0]), Host: unempty(f[1]), Status: Command(status), Addr: string(f[3]),
+		Port: int(port), Nick: unempty(f[5]), Group: unempty(f[6]),
+	}, nil
+}
+
+// listNumber reads a header number: decimal, padded with spaces to 5 characters by Windows.
+func listNumber(b []byte) (int, error) {
+	n, err := strconv.ParseUint(string(bytes.TrimSpace(b)), 10, 31)
+	if err != nil {
+		return 0, errors.New("not a decimal")
+	}
+	return int(n), nil
+}
+
+// dottedIPv4 accepts what inet_ntoa writes: four decimal numbers 0..255 without leading zeros.
+func dottedIPv4(b []byte) bool {
+	for part := range 4 {
+		if part > 0 {
+			if len(b) == 0 || b[0] != '.' {
+				return false
+			}
+			b = b[1:]
+		}
+		n, digits := 0, 0
+		for digits < len(b) && b[digits] >= '0' && b[digits] <= '9' {
+			n = n*10 + int(b[digits]-'0')
+			digits++
+			if digits > 3 {
+				return false
+			}
+		}
+		if digits == 0 || n > 255 || (digits > 1 && b[0] == '0') {
+			return false
+		}
+		b = b[digits:]
+	}
+	return len(b) == 0
 }
 
 func unempty(b []byte) string {
@@ -69,33 +134,52 @@ func unempty(b []byte) string {
 	return string(b)
 }
 
-// AnsListPage writes entries[start:] as one ANSLIST payload of at most maxBytes. next is the index of the
-// first entry left out, or 0 when the page reached the end.
+// AnsListPage writes entries[start:] as one ANSLIST payload, stopping before the row that would make it
+// longer than maxBytes. next is the index of the first entry not written, or 0 when the page reached the
+// end. The first row is written even if it alone is too long, so that paging always moves on.
+//
+// A '\a' inside a field becomes a space and a NUL is dropped, so a name cannot break the row structure;
+// an empty field is written as "\b".
 func AnsListPage(entries []ListEntry, start, maxBytes int) (ext []byte, next int) {
-	var rows []byte
+	start = max(0, min(start, len(entries)))
+	// The header is 12 bytes while both numbers fit in 5 digits; size it for the largest possible.
+	head := len(fmt.Sprintf("%5d\a%5d\a", len(entries), len(entries)))
+	rows := make([]byte, 0, min(maxBytes, 64*(len(entries)-start)))
 	count := 0
 	for i := start; i < len(entries); i++ {
-		row := appendListRow(nil, entries[i])
-		if 12+len(rows)+len(row) > maxBytes && count > 0 {
-			next = i
+		before := len(rows)
+		rows = appendListRow(rows, entries[i])
+		if head+len(rows) > maxBytes && count > 0 {
+			rows, next = rows[:before], i
 			break
 		}
-		rows = append(rows, row...)
 		count++
 	}
-	ext = fmt.Appendf(make([]byte, 0, 12+len(rows)), "%5d\a%5d\a", next, count)
+	ext = fmt.Appendf(make([]byte, 0, head+len(rows)), "%5d\a%5d\a", next, count)
 	return append(ext, rows...), next
 }
 
 func appendListRow(dst []byte, e ListEntry) []byte {
-	for _, f := range []string{e.User, e.Host, strconv.FormatUint(uint64(e.Status), 10), e.Addr,
-		strconv.Itoa(e.Port), e.Nick, e.Group} {
-		f = strings.NewReplacer("\a", " ", "\x00", "").Replace(f)
-		if f == "" {
-			f = listEmpty
-		}
-		dst = append(dst, f...)
-		dst = append(dst, listSep)
+	dst = appendListField(dst, e.User)
+	dst = appendListField(dst, e.Host)
+	dst = strconv.AppendUint(dst, uint64(e.Status), 10)
+	dst = append(dst, listSep)
+	dst = appendListField(dst, e.Addr)
+	dst = strconv.AppendInt(dst, int64(e.Port), 10)
+	dst = append(dst, listSep)
+	dst = appendListField(dst, e.Nick)
+	return appendListField(dst, e.Group)
+}
+
+var listSafe = strings.NewReplacer("\a", " ", "\x00", "")
+
+func appendListField(dst []byte, f string) []byte {
+	if strings.ContainsAny(f, "\a\x00") {
+		f = listSafe.Replace(f)
 	}
-	return dst
+	if f == "" {
+		f = listEmpty
+	}
+	dst = append(dst, f...)
+	return append(dst, listSep)
 }

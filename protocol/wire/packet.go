@@ -29,44 +29,75 @@ type Packet struct {
 }
 
 // Parse reads one packet. Trailing NULs (Windows pads its last retries with 64 of them) are ignored.
+// Msg and Extra alias b; Version, User and Host are copies.
+//
+// Like WIN's tokenizer and iptux's, Parse accepts a header that ends with the command and no ':'
+// ("1:5:u:h:2"): the body is then empty. The header ends at a NUL as in C, so a NUL in the user or host
+// field is an error.
 func Parse(b []byte) (Packet, error) {
 	var p Packet
 	b = bytes.TrimRight(b, "\x00")
-	fields := make([][]byte, 0, 5)
-	rest := b
-	for len(fields) < 5 {
-		i := bytes.IndexByte(rest, ':')
-		if i < 0 {
-			return p, fmt.Errorf("packet: missing %s field", headerFields[len(fields)])
+	// ends[k] is the index of the ':' that ends header field k (version, packet number, user, host).
+	var ends [4]int
+	pos := 0
+	for k := range ends {
+		i := bytes.IndexByte(b[pos:], ':')
+		if k == 0 {
+			f := b
+			if i >= 0 {
+				f = b[:i]
+			}
+			if !versionOne(f) {
+				return p, fmt.Errorf("packet: version %q: %w", truncate(f), ErrVersion)
+			}
 		}
-		fields = append(fields, rest[:i])
-		rest = rest[i+1:]
+		if i < 0 {
+			return p, fmt.Errorf("packet: missing %s field", headerFields[k+1])
+		}
+		ends[k] = pos + i
+		pos += i + 1
 	}
-	if !versionOne(fields[0]) {
-		return p, fmt.Errorf("packet: version %q: %w", truncate(fields[0]), ErrVersion)
-	}
-	p.Version = string(fields[0])
-	no, err := strconv.ParseUint(string(fields[1]), 10, 32)
+	no, err := strconv.ParseUint(string(b[ends[0]+1:ends[1]]), 10, 32)
 	if err != nil {
-		return p, fmt.Errorf("packet: packet number %q is not a 32-bit decimal", truncate(fields[1]))
+		return p, fmt.Errorf("packet: packet number %q is not a 32-bit decimal", truncate(b[ends[0]+1:ends[1]]))
 	}
 	p.No = uint32(no)
-	if len(fields[2]) == 0 {
-		return p, errors.New("packet: empty user field")
+	user, host := b[ends[1]+1:ends[2]], b[ends[2]+1:ends[3]]
+	for k, f := range [2][]byte{user, host} {
+		if len(f) == 0 {
+			return p, fmt.Errorf("packet: empty %s field", headerFields[k+2])
+		}
+		if bytes.IndexByte(f, 0) >= 0 {
+			return p, fmt.Errorf("packet: NUL in %s field %q", headerFields[k+2], truncate(f))
+		}
 	}
-	if len(fields[3]) == 0 {
-		return p, errors.New("packet: empty host field")
+	// One string holds "user:host", one allocation; a one-byte version ("1") needs none.
+	names := string(b[ends[1]+1 : ends[3]])
+	p.User, p.Host = names[:len(user)], names[len(user)+1:]
+	p.Version = string(b[:ends[0]])
+
+	rest := b[pos:]
+	cmdEnd := 0
+	for cmdEnd < len(rest) && rest[cmdEnd] != ':' && rest[cmdEnd] != 0 {
+		cmdEnd++
 	}
-	p.User, p.Host = string(fields[2]), string(fields[3])
-	cmd, err := strconv.ParseUint(string(fields[4]), 10, 32)
+	cmd := rest[:cmdEnd]
+	if len(cmd) == 0 {
+		return p, errors.New("packet: empty command field")
+	}
+	c, err := strconv.ParseUint(string(cmd), 10, 32)
 	if err != nil {
-		return p, fmt.Errorf("packet: command %q is not a 32-bit decimal", truncate(fields[4]))
+		return p, fmt.Errorf("packet: command %q is not a 32-bit decimal", truncate(cmd))
 	}
-	p.Cmd = Command(cmd)
-	if i := bytes.IndexByte(rest, 0); i >= 0 {
-		p.Msg, p.Extra = rest[:i], rest[i+1:]
+	p.Cmd = Command(c)
+	body := rest[cmdEnd:] // "", ":msg...", or "\x00extra" when the ':' is missing
+	if len(body) > 0 && body[0] == ':' {
+		body = body[1:]
+	}
+	if i := bytes.IndexByte(body, 0); i >= 0 {
+		p.Msg, p.Extra = body[:i], body[i+1:]
 	} else {
-		p.Msg = rest
+		p.Msg = body
 	}
 	return p, nil
 }

@@ -6,9 +6,10 @@ set -euo pipefail
 # Building the desktop app: cgo headers for Fyne's GLFW/OpenGL driver (X11 and Wayland).
 build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev
   libxxf86vm-dev libwayland-dev libxkbcommon-dev)
-# Tests: network namespaces, a real iptux peer under Xvfb driven through D-Bus and xdotool, CJK fonts.
-test=(iproute2 iptux xvfb xauth xdotool dbus dbus-x11 at-spi2-core python3-pyatspi imagemagick fonts-noto-cjk
-  procps)
+# Tests: network namespaces, a real iptux peer under Xvfb driven through a private D-Bus (gdbus), AT-SPI
+# and xdotool, and a font (iptux dies with BadAlloc under Xvfb without one).
+test=(iproute2 util-linux iptux xvfb xdotool dbus-daemon libglib2.0-bin at-spi2-core python3-pyatspi
+  fonts-dejavu-core)
 
 case "${1:-}" in
 run) want=("${build[@]}") ;;

@@ -45,7 +45,7 @@ func BenchmarkAppend(b *testing.B) {
 	}
 }
 
-func BenchmarkParseEntry(b *testing.B) {
+func BenchmarkParseEntryPayload(b *testing.B) {
 	p, _ := Parse(benchPackets[1].raw)
 	b.ReportAllocs()
 	for b.Loop() {

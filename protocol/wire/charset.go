@@ -156,9 +156,10 @@ func Encode(s string, cs Codepage) []byte {
 	return dst[:n]
 }
 
-// premap gives the character Windows writes for one its code page lacks. x/text maps JIS X 0208 and
-// GB 2312 rows to Unicode as the standards do (U+301C WAVE DASH, U+2212 MINUS SIGN, ...), Windows maps
-// the same bytes to the fullwidth forms, so text typed on Linux or macOS needs these to reach Windows.
+// premap gives the look-alike that cs has for a character it lacks. CP932 and CP936 map some JIS and
+// GB bytes to fullwidth forms (0x8160 is U+FF5E) where the standard mappings, used by macOS and many
+// Linux tools, give U+301C WAVE DASH, U+2212 MINUS SIGN and so on; without this such text would turn
+// into '?' on its way to Windows.
 func premap(r rune, cs Codepage) (rune, bool) {
 	switch r {
 	case '\u301C': // WAVE DASH

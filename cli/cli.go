@@ -44,7 +44,7 @@ const usage = `Hato: an IP Messenger compatible LAN messenger.
 
 Usage:
   hato                      start the desktop app
-  hato serve [common] [--open-sealed] [--absent TEXT]
+  hato serve [common] [--open-sealed] [--absent TEXT] [--get-list]
                             run a node; print one JSON object per event per line
   hato list  [common] [--wait 3s] [--json]
                             announce, collect answers, print the hosts

@@ -257,3 +257,19 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+func TestServeGetList(t *testing.T) {
+	port := freePort(t)
+	startServe(t, "--bind", "127.0.0.2", "--port", port, "--user", "a", "--broadcast-addr", "127.0.0.3")
+	startServe(t, "--bind", "127.0.0.3", "--port", port, "--user", "b", "--nick", "ビー", "--broadcast-addr", "127.0.0.2")
+	// c reaches only a; a's list tells it about b (a answers once it has been up 3 s, so c's retry gets it).
+	c := startServe(t, "--bind", "127.0.0.4", "--port", port, "--user", "c", "--broadcast-addr", "127.0.0.2", "--get-list")
+	m := c.wait(t, func(m map[string]any) bool {
+		h, _ := m["host"].(map[string]any)
+		return m["event"] == "host-joined" && h["user"] == "b"
+	})
+	if h := m["host"].(map[string]any); h["nick"] != "ビー" || h["addr"] != "127.0.0.3:"+port {
+		t.Errorf("b learned from the list as %v", h)
+	}
+	c.wait(t, func(m map[string]any) bool { return m["event"] == "list-received" })
+}

@@ -13,6 +13,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, c := newFlags("serve", stderr)
 	openSealed := fs.Bool("open-sealed", false, "open sealed messages at once (the sender is told)")
 	absent := fs.String("absent", "", "absence mode with this auto-reply text")
+	getList := fs.Bool("get-list", false, "ask peers for their host lists at start (Windows' host-list exchange)")
 	cfg, code, ok := c.parse(fs, args, stderr)
 	if !ok {
 		return code
@@ -36,7 +37,13 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer close(done)
 		node.Run(ctx, events)
 	}()
+	<-node.Ready()
 	out.write(jsonEvent{Event: "ready", Addr: node.Addr().String()})
+	if *getList {
+		if err := node.RequestHostList(); err != nil {
+			out.write(jsonEvent{Event: "error", Error: err.Error()})
+		}
+	}
 	for {
 		select {
 		case <-done:

@@ -48,7 +48,8 @@ type Node struct {
 	autoReplied map[hostKey]bool
 	list        listRequest
 
-	wg sync.WaitGroup // every goroutine the node starts
+	ready chan struct{}  // closed once Run has started
+	wg    sync.WaitGroup // every goroutine the node starts
 }
 
 type seenKey struct {
@@ -95,6 +96,7 @@ func Listen(cfg Config) (*Node, error) {
 		seen:        map[seenKey]time.Time{},
 		acks:        map[ackKey]chan struct{}{},
 		autoReplied: map[hostKey]bool{},
+		ready:       make(chan struct{}),
 	}
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
@@ -136,6 +138,9 @@ func (n *Node) bind(ip netip.Addr, port int) error {
 // Addr is the bound UDP address (and TCP port).
 func (n *Node) Addr() netip.AddrPort { return n.addr }
 
+// Ready is closed once Run has started: timers and the host-list request need it.
+func (n *Node) Ready() <-chan struct{} { return n.ready }
+
 // PeerPort is the port peers are assumed to listen on (broadcasts, bare IP targets).
 func (n *Node) PeerPort() uint16 { return uint16(n.cfg.PeerPort) }
 
@@ -153,6 +158,7 @@ func (n *Node) Run(ctx context.Context, events chan<- Event) error {
 	}
 	n.ctx, n.events, n.start = ctx, events, time.Now()
 	n.mu.Unlock()
+	close(n.ready)
 
 	n.wg.Add(2)
 	go n.readLoop(ctx)

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # Building the desktop app: cgo headers for Fyne's GLFW/OpenGL driver (X11 and Wayland).
-build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev
+build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxext-dev libxrender-dev libxfixes-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev
   libxxf86vm-dev libwayland-dev libxkbcommon-dev)
 # Tests: network namespaces, a real iptux peer under Xvfb driven through a private D-Bus (gdbus), AT-SPI
 # and xdotool, and a font (iptux dies with BadAlloc under Xvfb without one).

@@ -51,16 +51,20 @@ func (h *Host) key() hostKey { return keyOf(h.User, h.Host, h.Addr.Port()) }
 
 // hostTable is the node's list of peers. It is not safe for concurrent use; the node locks around it.
 type hostTable struct {
-	byKey map[hostKey]*Host
+	byKey  map[hostKey]*Host
+	byAddr map[netip.AddrPort]hostKey // every packet looks its sender up by address
 }
 
-func newHostTable() *hostTable { return &hostTable{byKey: map[hostKey]*Host{}} }
+func newHostTable() *hostTable {
+	return &hostTable{byKey: map[hostKey]*Host{}, byAddr: map[netip.AddrPort]hostKey{}}
+}
 
 // upsert merges what an entry packet (or ANSLIST row) says about a peer. It reports whether the host is new,
 // and whether anything a user would see changed.
 func (t *hostTable) upsert(h Host) (merged Host, isNew, changed bool) {
 	k := h.key()
 	old, ok := t.byKey[k]
+	t.byAddr[h.Addr] = k
 	if !ok {
 		h.Addrs = []netip.AddrPort{h.Addr}
 		t.byKey[k] = &h
@@ -82,6 +86,11 @@ func (t *hostTable) remove(k hostKey) (Host, bool) {
 		return Host{}, false
 	}
 	delete(t.byKey, k)
+	for _, a := range h.Addrs {
+		if t.byAddr[a] == k {
+			delete(t.byAddr, a)
+		}
+	}
 	return *h, true
 }
 
@@ -91,13 +100,13 @@ func (t *hostTable) get(k hostKey) (*Host, bool) {
 }
 
 // byAddr finds the host that was seen at addr.
-func (t *hostTable) byAddr(addr netip.AddrPort) (*Host, bool) {
-	for _, h := range t.byKey {
-		if slices.Contains(h.Addrs, addr) {
-			return h, true
-		}
+func (t *hostTable) at(addr netip.AddrPort) (*Host, bool) {
+	k, ok := t.byAddr[addr]
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	h, ok := t.byKey[k]
+	return h, ok
 }
 
 func (t *hostTable) len() int { return len(t.byKey) }

@@ -87,7 +87,7 @@ func (n *Node) reply(to netip.AddrPort, p wire.Packet, mode wire.Command, text s
 func (n *Node) hostAt(from netip.AddrPort, p wire.Packet) *Host {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if h, ok := n.hosts.byAddr(from); ok {
+	if h, ok := n.hosts.at(from); ok {
 		c := *h
 		return &c
 	}
@@ -161,7 +161,7 @@ func (n *Node) onExit(from netip.AddrPort, p wire.Packet) {
 	h, ok := n.hosts.remove(k)
 	if !ok {
 		// A Windows peer's BR_EXIT may be in its ANSI code page while we keyed it by its UN:/HN: lines.
-		if hp, found := n.hosts.byAddr(from); found {
+		if hp, found := n.hosts.at(from); found {
 			h, ok = n.hosts.remove(hp.key())
 		}
 	}

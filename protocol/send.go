@@ -129,7 +129,7 @@ func sendLimit(h *Host) int {
 func (n *Node) known(h Host) *Host {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if kh, ok := n.hosts.byAddr(h.Addr); ok {
+	if kh, ok := n.hosts.at(h.Addr); ok {
 		c := *kh
 		return &c
 	}

@@ -21,6 +21,7 @@ import (
 )
 
 // Every test binds 127.0.0.x only: a loopback-bound node never broadcasts to the LAN.
+// A list waits longer than the 0-1 s random delay a node (like Windows) puts before its ANSENTRY.
 
 func freePort(t *testing.T) string {
 	t.Helper()
@@ -193,7 +194,7 @@ func TestListJSON(t *testing.T) {
 		hosts[0]["addr"] != "127.0.0.2:"+port {
 		t.Errorf("hosts %v", hosts)
 	}
-	code, out, _ = run(t, list, "--bind", "127.0.0.3", "--port", port, "--broadcast-addr", "127.0.0.2", "--wait", "1s")
+	code, out, _ = run(t, list, "--bind", "127.0.0.3", "--port", port, "--broadcast-addr", "127.0.0.2", "--wait", "2500ms")
 	if code != 0 || !strings.Contains(out, "鳩") || !strings.Contains(out, "absent") {
 		t.Errorf("table output %q", out)
 	}
@@ -204,7 +205,7 @@ func TestProfileKeepsSettings(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "p1")
 	startServe(t, "--bind", "127.0.0.2", "--port", port, "--user", "rx")
 	code, _, errOut := run(t, list, "--profile", dir, "--bind", "127.0.0.3", "--port", port, "--nick", "Saved",
-		"--broadcast-addr", "127.0.0.2", "--wait", "1s")
+		"--broadcast-addr", "127.0.0.2", "--wait", "2500ms")
 	if code != 0 {
 		t.Fatal(errOut)
 	}
@@ -213,7 +214,7 @@ func TestProfileKeepsSettings(t *testing.T) {
 		t.Fatalf("profile %s: %v", b, err)
 	}
 	// A later run with only --profile uses the saved bind address, port and destinations.
-	code, out, errOut := run(t, list, "--profile", dir, "--wait", "1s", "--json")
+	code, out, errOut := run(t, list, "--profile", dir, "--wait", "2500ms", "--json")
 	if code != 0 || !strings.Contains(out, `"user": "rx"`) {
 		t.Errorf("exit %d, out %q, err %q", code, out, errOut)
 	}

@@ -44,6 +44,10 @@ type Config struct {
 	// AnswerDelayMax caps the random ANSENTRY delay; 0 uses the Windows rule (1, 2 or 4 s by host count).
 	AnswerDelayMax time.Duration
 
+	// Files serves the files we offer (package transfer). With it the node advertises FILEATTACHOPT and
+	// hands it every TCP request; without it TCP connections are closed at once.
+	Files FileServer
+
 	Logger *slog.Logger
 }
 

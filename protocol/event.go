@@ -43,6 +43,6 @@ type Message struct {
 	Broadcast bool   // sent to everyone; never acknowledged
 	Multicast bool   // one of several recipients
 	AutoReply bool   // an absence auto-reply; never answered
-	Files     []byte // raw attachment list when FILEATTACHOPT is set (decoded by the transfer package)
+	Files     string // the attachment list in UTF-8 when FILEATTACHOPT is set (parsed by package transfer)
 	Received  time.Time
 }

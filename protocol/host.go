@@ -21,6 +21,7 @@ type Host struct {
 	Version     string       // the header's version field, e.g. "1_iptux 0.8.3"
 	Iptux       bool         // iptux: UTF-8 without UTF8OPT, no sealed receipts, no encryption
 	Encoding    string       // iptux's advertised encoding, e.g. "utf-8"
+	Hato        bool         // another Hato (HATO: entry line): its file server resumes from an offset
 	Seen        time.Time
 }
 
@@ -76,7 +77,10 @@ func (t *hostTable) upsert(h Host) (merged Host, isNew, changed bool) {
 		changed = true
 	}
 	old.Nick, old.Group, old.Absent, old.Caps = h.Nick, h.Group, h.Absent, h.Caps
-	old.Version, old.Iptux, old.Encoding, old.Seen = h.Version, h.Iptux, h.Encoding, h.Seen
+	old.Seen = h.Seen
+	if h.Version != "" { // an entry packet, not a host-list row, which says nothing of the client
+		old.Version, old.Iptux, old.Encoding, old.Hato = h.Version, h.Iptux, h.Encoding, h.Hato
+	}
 	return *old, false, changed
 }
 

@@ -232,8 +232,8 @@ func (n *Node) readLoop(ctx context.Context) {
 	}
 }
 
-// acceptLoop takes TCP connections on the node's port. File transfer is not served yet, so each
-// connection is closed at once: the peer sees a refusal instead of a hang.
+// acceptLoop takes TCP connections on the node's port; each request is read and served on its own
+// goroutine (without a file server the connection is closed at once: a refusal, not a hang).
 func (n *Node) acceptLoop(ctx context.Context) {
 	defer n.wg.Done()
 	for {
@@ -246,8 +246,11 @@ func (n *Node) acceptLoop(ctx context.Context) {
 			time.Sleep(50 * time.Millisecond)
 			continue
 		}
-		n.log.Debug("tcp connection refused: no file server", "from", c.RemoteAddr())
-		c.Close()
+		n.wg.Go(func() {
+			stop := context.AfterFunc(ctx, func() { c.Close() })
+			defer stop()
+			n.serveConn(ctx, c)
+		})
 	}
 }
 

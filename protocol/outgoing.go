@@ -6,8 +6,9 @@ import (
 	"hato/protocol/wire"
 )
 
-// caps are the capabilities every entry packet advertises. File attachments, encryption and inline
-// images are added as those features land; advertising them early would invite requests we can't serve.
+// caps are the capabilities every entry packet advertises; FILEATTACHOPT joins them when a file server
+// is configured. Encryption and inline images are added as those features land: advertising them early
+// would invite requests we can't serve.
 const caps = wire.CapUTF8Opt
 
 // charsetFor says how to write to h: UTF-8 with UTF8OPT for peers that advertise CAPUTF8OPT, plain UTF-8
@@ -51,6 +52,9 @@ func (n *Node) entryOpts() wire.Command {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	o := caps
+	if n.cfg.Files != nil {
+		o |= wire.FileAttachOpt
+	}
 	if n.cfg.Absent {
 		o |= wire.AbsenceOpt
 	}
@@ -65,7 +69,7 @@ func (n *Node) entryPacket(mode wire.Command, h *Host) wire.Packet {
 	n.mu.Unlock()
 	cs, flag := n.charsetFor(h)
 	msg, extra := wire.AppendEntry(wire.Encode(nick, cs), wire.Encode(group, cs),
-		wire.EntryText{User: n.cfg.User, Host: n.cfg.Host, Nick: nick, Group: group})
+		wire.EntryText{User: n.cfg.User, Host: n.cfg.Host, Nick: nick, Group: group, Hato: HatoLevel})
 	return n.packet(cs, mode|n.entryOpts()|flag, msg, extra)
 }
 

@@ -71,6 +71,8 @@ func (n *Node) handle(from netip.AddrPort, p wire.Packet) {
 		n.onListRequest(from, p)
 	case wire.AnsList:
 		n.onList(from, p)
+	case wire.ReleaseFiles:
+		n.onRelease(from, p)
 	default:
 		// iptux (0xFB-0xFF), FeiQ (0x77, 0x79, 0xC0, ...) and Windows member-master commands.
 		n.log.Debug("ignored command", "from", from, "cmd", p.Cmd)
@@ -115,6 +117,7 @@ func (n *Node) onEntry(from netip.AddrPort, p wire.Packet, now time.Time) {
 		Version:  p.Version,
 		Iptux:    iptux,
 		Encoding: e.Encoding,
+		Hato:     e.Hato != "",
 		Seen:     now,
 		// iptux sets ABSENCEOPT in every entry packet; it has no absence mode to report.
 		Absent: p.Cmd.Has(wire.AbsenceOpt) && !iptux,
@@ -191,7 +194,9 @@ func (n *Node) onMessage(from netip.AddrPort, p wire.Packet, now time.Time) {
 		Received:  now,
 	}
 	if p.Cmd.Has(wire.FileAttachOpt) {
-		m.Files = p.Extra
+		// The list is in the text's charset; its separators (':', '\a') never occur inside CP932 or GBK
+		// characters, so it decodes whole.
+		m.Files = n.decode(p.Extra, p, h)
 	}
 	n.emit(Event{Kind: EventMessage, Message: m, Host: *h})
 	if p.Cmd&wire.NoReplyOpts == 0 {

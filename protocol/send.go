@@ -23,6 +23,12 @@ var ErrTooLong = errors.New("message too long for one packet")
 type SendOptions struct {
 	Sealed bool // SECRETOPT|READCHECKOPT: the recipient opens it with a click and we are told
 	Locked bool // PASSWORDOPT: ask the recipient for their password before opening (needs Sealed)
+	// Files is an attachment list in UTF-8 (built by package transfer); it goes after the text with
+	// FILEATTACHOPT, in each recipient's charset.
+	Files string
+	// Packet is the number to send under, reserved with NextPacketNo so that the offer was registered
+	// first; 0 takes a fresh one.
+	Packet uint32
 }
 
 // Delivery is the outcome for one recipient: Err is nil once it acknowledged.
@@ -52,13 +58,20 @@ func (n *Node) Send(ctx context.Context, to []Host, text string, opt SendOptions
 	if len(to) > 1 {
 		cmd |= wire.MulticastOpt
 	}
-	no := n.nextNo()
+	if opt.Files != "" {
+		cmd |= wire.FileAttachOpt
+	}
+	no := opt.Packet
+	if no == 0 {
+		no = n.nextNo()
+	}
 	to = slices.Clone(to)
 	packets := make([][]byte, len(to))
 	for i := range to {
 		h := n.known(to[i])
 		to[i] = *h
-		p := n.packetFor(h, cmd, text, nil)
+		cs, _ := n.charsetFor(h)
+		p := n.packetFor(h, cmd, text, wire.Encode(opt.Files, cs))
 		p.No = no
 		b := p.Bytes()
 		if limit := sendLimit(h); len(b) > limit {

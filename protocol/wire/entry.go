@@ -18,6 +18,7 @@ type Entry struct {
 	HasUTF8        bool   // at least one of UN/HN/NN/GN was present
 	Icon, Encoding string // iptux's third and fourth fields
 	Iptux          bool   // a fourth field was present: iptux's layout
+	Hato           string // the HATO: line another Hato adds (its feature level), "" from other clients
 }
 
 // ParseEntry reads an entry payload. It never fails: missing parts are empty and unknown lines (WIN's
@@ -66,6 +67,9 @@ func (e *Entry) parseLines(b []byte) {
 			dst = &e.NN
 		case "GN":
 			dst = &e.GN
+		case "HATO":
+			e.Hato = validUTF8(val)
+			continue
 		default:
 			continue // VS:, IP: and whatever comes next
 		}
@@ -74,8 +78,9 @@ func (e *Entry) parseLines(b []byte) {
 	}
 }
 
-// EntryText is our names in UTF-8 for the UN/HN/NN/GN lines.
-type EntryText struct{ User, Host, Nick, Group string }
+// EntryText is our names in UTF-8 for the UN/HN/NN/GN lines, and Hato our feature level for a HATO:
+// line ("" writes none). Windows skips lines it does not know, iptux never reads this part.
+type EntryText struct{ User, Host, Nick, Group, Hato string }
 
 // AppendEntry builds an entry payload in the Windows layout (MsgMng::MakeMsg): msg is the legacy nick,
 // extra the legacy group, a NUL and the UTF-8 lines, with no NUL after them; Packet.Append adds it.
@@ -91,6 +96,9 @@ func AppendEntry(nick, group []byte, utf8 EntryText) (msg, extra []byte) {
 	extra = appendLine(extra, "HN", utf8.Host)
 	extra = appendLine(extra, "NN", utf8.Nick)
 	extra = appendLine(extra, "GN", utf8.Group)
+	if utf8.Hato != "" {
+		extra = appendLine(extra, "HATO", utf8.Hato)
+	}
 	return msg, extra
 }
 

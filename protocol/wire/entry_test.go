@@ -77,11 +77,12 @@ func TestAppendEntry(t *testing.T) {
 		text        EntryText
 		msg, extra  string
 	}{
-		{"Taro", "Dev", EntryText{"taro", "PC01", "Taro", "Dev"}, "Taro", "Dev\x00\nUN:taro\nHN:PC01\nNN:Taro\nGN:Dev"},
-		{"", "", EntryText{"taro", "PC01", "", ""}, "", "\x00\nUN:taro\nHN:PC01\nNN:\nGN:"},
-		{"a:b", "c:d", EntryText{"u", "h", "a:b", "c:d"}, "a:b", "c:d\x00\nUN:u\nHN:h\nNN:a:b\nGN:c:d"},
-		{"\x92\xb9", "\x8aJ\x94\xad", EntryText{"taro", "PC01", "鳩", "開発"}, "\x92\xb9", "\x8aJ\x94\xad\x00\nUN:taro\nHN:PC01\nNN:鳩\nGN:開発"},
-		{"n\x00ick", "gr\x00oup", EntryText{"u\n", "h\r\n", "two\nlines", "nul\x00here"}, "nick", "group\x00\nUN:u \nHN:h \nNN:two lines\nGN:nulhere"},
+		{"Taro", "Dev", EntryText{"taro", "PC01", "Taro", "Dev", ""}, "Taro", "Dev\x00\nUN:taro\nHN:PC01\nNN:Taro\nGN:Dev"},
+		{"", "", EntryText{"taro", "PC01", "", "", ""}, "", "\x00\nUN:taro\nHN:PC01\nNN:\nGN:"},
+		{"a:b", "c:d", EntryText{"u", "h", "a:b", "c:d", ""}, "a:b", "c:d\x00\nUN:u\nHN:h\nNN:a:b\nGN:c:d"},
+		{"\x92\xb9", "\x8aJ\x94\xad", EntryText{"taro", "PC01", "鳩", "開発", ""}, "\x92\xb9", "\x8aJ\x94\xad\x00\nUN:taro\nHN:PC01\nNN:鳩\nGN:開発"},
+		{"Taro", "Dev", EntryText{"taro", "PC01", "Taro", "Dev", "1"}, "Taro", "Dev\x00\nUN:taro\nHN:PC01\nNN:Taro\nGN:Dev\nHATO:1"},
+		{"n\x00ick", "gr\x00oup", EntryText{"u\n", "h\r\n", "two\nlines", "nul\x00here", ""}, "nick", "group\x00\nUN:u \nHN:h \nNN:two lines\nGN:nulhere"},
 	}
 	for _, c := range cases {
 		msg, extra := AppendEntry([]byte(c.nick), []byte(c.group), c.text)
@@ -92,14 +93,14 @@ func TestAppendEntry(t *testing.T) {
 }
 
 func TestAppendEntryRoundTrip(t *testing.T) {
-	text := EntryText{User: "taro", Host: "PC01", Nick: "鳩\nハト", Group: "開発部"}
+	text := EntryText{User: "taro", Host: "PC01", Nick: "鳩\nハト", Group: "開発部", Hato: "1"}
 	msg, extra := AppendEntry(Encode(text.Nick, CP932), Encode(text.Group, CP932), text)
 	p, err := Parse(Packet{No: 1, User: "taro", Host: "PC01", Cmd: BrEntry | CapUTF8Opt, Msg: msg, Extra: extra}.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := ParseEntry(p)
-	want := Entry{Nick: Encode("鳩\nハト", CP932), Group: Encode("開発部", CP932), UN: "taro", HN: "PC01", NN: "鳩 ハト", GN: "開発部", HasUTF8: true}
+	want := Entry{Nick: Encode("鳩\nハト", CP932), Group: Encode("開発部", CP932), UN: "taro", HN: "PC01", NN: "鳩 ハト", GN: "開発部", HasUTF8: true, Hato: "1"}
 	if !equalEntry(e, want) {
 		t.Errorf("round trip\n got %+v\nwant %+v", e, want)
 	}
@@ -108,5 +109,5 @@ func TestAppendEntryRoundTrip(t *testing.T) {
 func equalEntry(a, b Entry) bool {
 	return bytes.Equal(a.Nick, b.Nick) && bytes.Equal(a.Group, b.Group) && a.UN == b.UN && a.HN == b.HN &&
 		a.NN == b.NN && a.GN == b.GN && a.HasUTF8 == b.HasUTF8 && a.Icon == b.Icon && a.Encoding == b.Encoding &&
-		a.Iptux == b.Iptux
+		a.Iptux == b.Iptux && a.Hato == b.Hato
 }

@@ -159,3 +159,6 @@ func (n *Node) Release(m *Message) error {
 	h := n.known(m.From)
 	return n.writeTo(n.packetFor(h, wire.ReleaseFiles, strconv.FormatUint(uint64(m.Packet), 10), nil), h.Addr)
 }
+
+// Lookup returns the host table's entry for h (by address, then by names), or h itself when unknown.
+func (n *Node) Lookup(h Host) Host { return *n.known(h) }

@@ -1,0 +1,294 @@
+package transfer
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"hato/protocol"
+	"hato/protocol/wire"
+)
+
+// maxDepth bounds folder nesting in a received stream.
+const maxDepth = 128
+
+// Fetcher downloads offered files and folders into Dir.
+type Fetcher struct {
+	Node *protocol.Node
+	Dir  string
+	// Events receives progress (at most every ProgressEvery), saved files and failures. The caller owns
+	// it and may leave it nil.
+	Events        chan<- Event
+	ProgressEvery time.Duration // 0 means 250 ms
+
+	mu    sync.Mutex
+	parts map[string]bool // .part files being written, relative to Dir
+}
+
+// Fetch downloads one attachment of message m into f.Dir and returns the paths it saved (one for a file;
+// every file of a folder). It writes to NAME.part and renames when complete; a name already taken
+// becomes "name (1).ext". From another Hato it resumes an interrupted file from its .part. Cancel ctx to
+// stop; the .part stays.
+func (f *Fetcher) Fetch(ctx context.Context, m *protocol.Message, file File) ([]string, error) {
+	ev := Event{Packet: m.Packet, File: file, Host: m.From, Addr: m.From.Addr, Total: file.Size}
+	paths, err := f.fetch(ctx, m, file, &ev)
+	if err != nil {
+		err = fmt.Errorf("fetch %s from %s: %w", file.Name, m.From.DisplayName(), err)
+		ev.Kind, ev.Err = EventFetchFailed, err
+		f.emit(ctx, ev)
+	}
+	return paths, err
+}
+
+func (f *Fetcher) fetch(ctx context.Context, m *protocol.Message, file File, ev *Event) ([]string, error) {
+	if err := CheckName(file.Name); err != nil {
+		return nil, err
+	}
+	switch file.Type() {
+	case TypeRegular, TypeClipboard, TypeDir:
+	default:
+		return nil, fmt.Errorf("type %#x cannot be fetched", file.Type())
+	}
+	root, err := os.OpenRoot(f.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("download folder: %w", err)
+	}
+	defer root.Close()
+	utf8 := m.Cmd.Has(wire.UTF8Opt)
+
+	if file.IsDir() {
+		c, err := f.dial(ctx, m, wire.GetDirFiles, DirFilesArgs(m.Packet, file.ID), utf8)
+		if err != nil {
+			return nil, err
+		}
+		defer c.Close()
+		stop := context.AfterFunc(ctx, func() { c.Close() })
+		defer stop()
+		rd := &treeReader{f: f, root: root, ev: ev, ctx: ctx, utf8: utf8, cs: f.Node.Config().Codepage}
+		err = rd.read(bufio.NewReaderSize(c, 256<<10), file)
+		return rd.saved, ctxErr(ctx, err)
+	}
+
+	part, release, err := f.claimPart(root, ".", file.Name)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	var offset int64
+	if m.From.Hato { // only Hato honours an offset: Windows would send from byte 0 regardless
+		if fi, err := root.Lstat(part); err == nil && fi.Mode().IsRegular() && fi.Size() < file.Size {
+			offset = fi.Size()
+		}
+	}
+	c, err := f.dial(ctx, m, wire.GetFileData, FileDataArgs(m.Packet, file.ID, offset), utf8)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	ev.Offset = offset
+	w := &fileWriter{f: f, ev: ev, ctx: ctx, start: time.Now()}
+	if err := w.receive(root, part, c, offset, file.Size, 0, true); err != nil {
+		return nil, ctxErr(ctx, err)
+	}
+	c.Close()
+	final, err := finish(root, ".", part, file.Name, file.Mtime)
+	if err != nil {
+		return nil, err
+	}
+	path := filepath.Join(f.Dir, final)
+	f.emit(ctx, Event{Kind: EventSaved, Packet: m.Packet, File: file, Host: m.From, Addr: m.From.Addr,
+		Path: path, Offset: offset, Bytes: file.Size, Total: file.Size})
+	return []string{path}, nil
+}
+
+// dial connects to the sender's TCP port (the port of its UDP packets) and sends the request.
+func (f *Fetcher) dial(ctx context.Context, m *protocol.Message, cmd wire.Command, args string, utf8 bool) (*net.TCPConn, error) {
+	d := net.Dialer{Timeout: 10 * time.Second}
+	if ip := f.Node.Addr().Addr(); !ip.IsUnspecified() {
+		// A node bound to one address fetches from it too: the sender checks the source address.
+		d.LocalAddr = &net.TCPAddr{IP: ip.AsSlice()}
+	}
+	conn, err := d.DialContext(ctx, "tcp4", m.From.Addr.String())
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	c := conn.(*net.TCPConn)
+	if _, err := c.Write(f.Node.FileRequestPacket(m.From, cmd, args, utf8)); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("send request: %w", err)
+	}
+	return c, nil
+}
+
+// claimPart reserves "name.part" in dir for this fetch, or "name (1).part" and so on while another fetch
+// of this Fetcher writes the first.
+func (f *Fetcher) claimPart(root *os.Root, dir, name string) (string, func(), error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.parts == nil {
+		f.parts = map[string]bool{}
+	}
+	for k := 0; k < 1000; k++ {
+		p := filepath.Join(dir, numbered(name, k)+".part")
+		if !f.parts[p] {
+			f.parts[p] = true
+			return p, func() { f.mu.Lock(); delete(f.parts, p); f.mu.Unlock() }, nil
+		}
+	}
+	return "", nil, fmt.Errorf("too many fetches of %s at once", name)
+}
+
+// finish moves a complete .part to name in dir, or to "name (k).ext" when name is taken, never
+// replacing anything, and sets its modification time. It returns the final path relative to the root.
+func finish(root *os.Root, dir, part, name string, mtime int64) (string, error) {
+	for k := 0; k < 10000; k++ {
+		final := filepath.Join(dir, numbered(name, k))
+		err := root.Link(part, final) // fails when final exists: no check-then-rename race
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil { // a file system without hard links
+			if _, serr := root.Lstat(final); serr == nil {
+				continue
+			}
+			if err := root.Rename(part, final); err != nil {
+				return "", fmt.Errorf("rename %s: %w", part, err)
+			}
+		} else if err := root.Remove(part); err != nil {
+			return "", fmt.Errorf("remove %s: %w", part, err)
+		}
+		if mtime > 0 {
+			t := time.Unix(mtime, 0)
+			root.Chtimes(final, t, t)
+		}
+		return final, nil
+	}
+	return "", fmt.Errorf("no free name for %s", name)
+}
+
+// fileWriter receives file data into a .part and reports progress.
+type fileWriter struct {
+	f     *Fetcher
+	ev    *Event
+	ctx   context.Context
+	start time.Time
+	last  time.Time
+	buf   []byte
+}
+
+// receive writes exactly size-offset bytes from r into part (appending from offset), reporting progress
+// as base plus the bytes done. With checkExtra it also fails when the sender has more bytes than it
+// announced.
+func (w *fileWriter) receive(root *os.Root, part string, r io.Reader, offset, size, base int64, checkExtra bool) error {
+	if fi, err := root.Lstat(part); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s exists and is not a regular file", part)
+	}
+	flags := os.O_WRONLY | os.O_CREATE | oNoFollow
+	if offset == 0 {
+		flags |= os.O_TRUNC
+	}
+	out, err := root.OpenFile(part, flags, 0o644)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", part, diskErr(err))
+	}
+	defer out.Close()
+	if _, err := out.Seek(offset, io.SeekStart); err != nil {
+		return fmt.Errorf("seek %s: %w", part, err)
+	}
+	if w.buf == nil {
+		w.buf = make([]byte, 1<<20)
+	}
+	done := offset
+	for done < size {
+		chunk := w.buf[:min(int64(len(w.buf)), size-done)]
+		n, err := io.ReadFull(r, chunk)
+		if n > 0 {
+			if _, werr := out.Write(chunk[:n]); werr != nil {
+				return fmt.Errorf("write %s: %w", part, diskErr(werr))
+			}
+			done += int64(n)
+			w.progress(base+done, false)
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return fmt.Errorf("sender sent %d of %d bytes", done, size)
+			}
+			return fmt.Errorf("receive after %d of %d bytes: %w", done, size, err)
+		}
+	}
+	w.progress(base+done, checkExtra)
+	if checkExtra {
+		if c, ok := r.(*net.TCPConn); ok {
+			// A sender waits for us to close, so wait briefly: bytes beyond the size are already here.
+			c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+			if n, _ := c.Read(w.buf[:1]); n > 0 {
+				out.Close()
+				root.Remove(part)
+				return fmt.Errorf("sender sent more than the %d bytes it announced", size)
+			}
+		}
+	}
+	if err := out.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", part, diskErr(err))
+	}
+	return nil
+}
+
+// progress reports bytes done at most every ProgressEvery, and always at the end.
+func (w *fileWriter) progress(done int64, final bool) {
+	every := w.f.ProgressEvery
+	if every == 0 {
+		every = 250 * time.Millisecond
+	}
+	now := time.Now()
+	if !final && now.Sub(w.last) < every {
+		return
+	}
+	w.last = now
+	ev := *w.ev
+	ev.Kind, ev.Bytes = EventProgress, done
+	if el := now.Sub(w.start).Seconds(); el > 0 {
+		ev.Rate = float64(done-ev.Offset) / el
+		if ev.Rate > 0 && ev.Total > done {
+			ev.ETA = time.Duration(float64(ev.Total-done) / ev.Rate * float64(time.Second))
+		}
+	}
+	w.f.emit(w.ctx, ev)
+}
+
+func (f *Fetcher) emit(ctx context.Context, ev Event) {
+	if f.Events == nil {
+		return
+	}
+	select {
+	case f.Events <- ev:
+	case <-ctx.Done():
+	}
+}
+
+// diskErr says "disk full" in words when that is what happened.
+func diskErr(err error) error {
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("disk full: %w", err)
+	}
+	return err
+}
+
+// ctxErr prefers the cancellation over the closed-connection error it caused.
+func ctxErr(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
+	return err
+}

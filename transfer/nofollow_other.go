@@ -1,0 +1,6 @@
+//go:build !unix
+
+package transfer
+
+// oNoFollow is 0 where the flag does not exist; the Lstat check before opening still applies.
+const oNoFollow = 0

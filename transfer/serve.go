@@ -1,0 +1,151 @@
+package transfer
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"hato/protocol/wire"
+)
+
+// smallFile is the size up to which folder-stream files are copied through the stream's buffer; larger
+// ones go by sendfile.
+const smallFile = 256 << 10
+
+// serveFile sends src's bytes from offset to its offered size. io.Copy from a file to a TCP connection
+// uses sendfile on Linux: no copy through user space.
+func serveFile(c *net.TCPConn, src Source, offset int64) (int64, error) {
+	f, err := os.Open(src.Path)
+	if err != nil {
+		return 0, fmt.Errorf("serve %s: %w", src.Name, err)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return 0, fmt.Errorf("serve %s: no longer a regular file", src.Name)
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		return 0, fmt.Errorf("serve %s: seek %d: %w", src.Name, offset, err)
+	}
+	want := src.Size - offset
+	n, err := io.Copy(c, io.LimitReader(f, want))
+	if err != nil {
+		return offset + n, fmt.Errorf("serve %s: %w", src.Name, err)
+	}
+	if n < want {
+		return offset + n, fmt.Errorf("serve %s: the file shrank to %d bytes since it was offered with %d",
+			src.Name, offset+n, src.Size)
+	}
+	return offset + n, nil
+}
+
+// treeWriter writes a folder stream: headers and small files through one buffer, large files by sendfile.
+type treeWriter struct {
+	c     *net.TCPConn
+	w     *bufio.Writer
+	cs    wire.Codepage
+	hdr   []byte
+	bytes int64
+}
+
+// serveTree sends src as a GETDIRFILES stream: the folder's header, its contents depth first, a
+// RETPARENT closing each folder. A regular file requested this way is one header and its data. Names
+// are in cs. Symbolic links, special files and names that CheckName refuses are left out.
+func serveTree(c *net.TCPConn, src Source, cs wire.Codepage) (int64, error) {
+	t := &treeWriter{c: c, w: bufio.NewWriterSize(c, 256<<10), cs: cs}
+	fi, err := os.Lstat(src.Path)
+	if err != nil {
+		return 0, fmt.Errorf("serve %s: %w", src.Name, err)
+	}
+	if fi.Mode().IsRegular() {
+		err = t.file(src.Path, src.Name, fi)
+	} else {
+		err = t.dir(src.Path, src.Name, fi)
+	}
+	if err == nil {
+		err = t.w.Flush()
+	}
+	if err != nil {
+		return t.bytes, fmt.Errorf("serve %s: %w", src.Name, err)
+	}
+	return t.bytes, nil
+}
+
+func (t *treeWriter) header(name string, size int64, attr uint32, fi fs.FileInfo) error {
+	mtime := strconv.FormatInt(fi.ModTime().Unix(), 16)
+	h := DirHeader{Name: string(wire.Encode(name, t.cs)), Size: size, Attr: attr,
+		Ext: []Ext{{ExtMtime, mtime}, {ExtCreateTime, mtime}}}
+	var ok bool
+	t.hdr, ok = AppendDirHeader(t.hdr[:0], h)
+	if !ok {
+		return fmt.Errorf("name %q too long for a folder stream header", clip(name))
+	}
+	_, err := t.w.Write(t.hdr)
+	return err
+}
+
+func (t *treeWriter) dir(path, name string, fi fs.FileInfo) error {
+	if err := t.header(name, 0, TypeDir, fi); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if CheckName(e.Name()) != nil {
+			continue // a receiver would refuse the name and with it the rest of the folder
+		}
+		p := filepath.Join(path, e.Name())
+		switch {
+		case e.Type().IsRegular():
+			fi, err := e.Info()
+			if err == nil {
+				err = t.file(p, e.Name(), fi)
+			}
+			if err != nil {
+				return err
+			}
+		case e.IsDir():
+			fi, err := e.Info()
+			if err == nil {
+				err = t.dir(p, e.Name(), fi)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+	return t.header(".", 0, TypeRetParent, fi)
+}
+
+func (t *treeWriter) file(path, name string, fi fs.FileInfo) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	size := fi.Size()
+	if err := t.header(name, size, TypeRegular, fi); err != nil {
+		return err
+	}
+	var n int64
+	if size <= smallFile {
+		n, err = io.Copy(t.w, io.LimitReader(f, size))
+	} else if err = t.w.Flush(); err == nil {
+		n, err = io.Copy(t.c, io.LimitReader(f, size))
+	}
+	t.bytes += n
+	if err != nil {
+		return err
+	}
+	if n < size {
+		return errors.New(name + " shrank while it was being sent")
+	}
+	return nil
+}

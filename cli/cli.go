@@ -15,6 +15,7 @@ var commands = map[string]func(ctx context.Context, args []string, stdout, stder
 	"serve": serve,
 	"list":  list,
 	"send":  send,
+	"fetch": fetch,
 }
 
 // IsCommand reports whether arg names a headless subcommand (or asks for help).
@@ -48,8 +49,14 @@ Usage:
                             run a node; print one JSON object per event per line
   hato list  [common] [--wait 3s] [--json]
                             announce, collect answers, print the hosts
+  hato serve ... --download DIR
+                            also fetch every offered file and folder into DIR ("saved" events)
   hato send  [common] --to TARGET [--to TARGET]... [--sealed] [--broadcast] [--timeout 10s] TEXT
                             send a message; exit 0 only when every recipient acknowledged
+  hato send  [common] --to TARGET... --file PATH [--file PATH]... [--timeout 1h] [--offer-expiry 24h] [TEXT]
+                            offer files and folders; serve them until every recipient fetched them
+  hato fetch [common] --from TARGET --packet N --offer LIST [--id ID]... [--download DIR]
+                            fetch an offer that serve printed (resumes an interrupted file from Hato)
 
 Common flags:
   --port N                  UDP and TCP port (default 2425)

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"hato/protocol"
+	"hato/transfer"
 )
 
 // jsonHost is a host as the CLI prints it.
@@ -26,19 +27,67 @@ func toJSONHost(h protocol.Host) jsonHost {
 
 // jsonEvent is one line of `hato serve` output; only the fields an event needs are present.
 type jsonEvent struct {
-	Event     string    `json:"event"`
-	Addr      string    `json:"addr,omitempty"`
-	Host      *jsonHost `json:"host,omitempty"`
-	From      *jsonHost `json:"from,omitempty"`
-	Text      *string   `json:"text,omitempty"`
-	Packet    uint32    `json:"packet,omitempty"`
-	Sealed    *bool     `json:"sealed,omitempty"`
-	Locked    bool      `json:"locked,omitempty"`
-	Broadcast bool      `json:"broadcast,omitempty"`
-	Multicast bool      `json:"multicast,omitempty"`
-	AutoReply bool      `json:"auto_reply,omitempty"`
-	Files     bool      `json:"files,omitempty"`
-	Error     string    `json:"error,omitempty"`
+	Event     string     `json:"event"`
+	Addr      string     `json:"addr,omitempty"`
+	Host      *jsonHost  `json:"host,omitempty"`
+	From      *jsonHost  `json:"from,omitempty"`
+	Text      *string    `json:"text,omitempty"`
+	Packet    uint32     `json:"packet,omitempty"`
+	Sealed    *bool      `json:"sealed,omitempty"`
+	Locked    bool       `json:"locked,omitempty"`
+	Broadcast bool       `json:"broadcast,omitempty"`
+	Multicast bool       `json:"multicast,omitempty"`
+	AutoReply bool       `json:"auto_reply,omitempty"`
+	Files     []jsonFile `json:"files,omitempty"`
+	Offer     string     `json:"offer,omitempty"` // the attachment list as sent, for `hato fetch --offer`
+	Error     string     `json:"error,omitempty"`
+
+	// Transfer events.
+	File   *jsonFile `json:"file,omitempty"`
+	Path   string    `json:"path,omitempty"`
+	Offset int64     `json:"offset,omitempty"`
+	Bytes  *int64    `json:"bytes,omitempty"`
+	Total  int64     `json:"total,omitempty"`
+	Rate   float64   `json:"rate,omitempty"`  // bytes per second
+	ETA    float64   `json:"eta_s,omitempty"` // seconds left
+}
+
+// jsonFile is an offered file or folder.
+type jsonFile struct {
+	ID    uint64 `json:"id"`
+	Name  string `json:"name"`
+	Size  int64  `json:"size"`
+	Mtime int64  `json:"mtime,omitempty"`
+	Type  string `json:"type"` // file, folder or clipboard
+}
+
+func toJSONFile(f transfer.File) jsonFile {
+	t := "file"
+	switch f.Type() {
+	case transfer.TypeDir:
+		t = "folder"
+	case transfer.TypeClipboard:
+		t = "clipboard"
+	}
+	return jsonFile{ID: f.ID, Name: f.Name, Size: f.Size, Mtime: f.Mtime, Type: t}
+}
+
+// fromTransfer turns a file server or fetcher event into a line.
+func fromTransfer(ev transfer.Event) jsonEvent {
+	f := toJSONFile(ev.File)
+	h := toJSONHost(ev.Host)
+	out := jsonEvent{Event: string(ev.Kind), Packet: ev.Packet, Host: &h, File: &f, Path: ev.Path, Offset: ev.Offset,
+		Total: ev.Total, Rate: ev.Rate, ETA: ev.ETA.Seconds()}
+	if ev.Kind == transfer.EventReleased || (ev.Kind == transfer.EventRefused && ev.File.Name == "") {
+		out.File = nil
+	}
+	if ev.Kind != transfer.EventReleased && ev.Kind != transfer.EventRefused {
+		out.Bytes = &ev.Bytes
+	}
+	if ev.Err != nil {
+		out.Error = ev.Err.Error()
+	}
+	return out
 }
 
 func fromEvent(ev protocol.Event) jsonEvent {
@@ -47,7 +96,16 @@ func fromEvent(ev protocol.Event) jsonEvent {
 		from := toJSONHost(m.From)
 		out.From, out.Text, out.Packet, out.Sealed = &from, &m.Text, m.Packet, &m.Sealed
 		out.Locked, out.Broadcast, out.Multicast, out.AutoReply = m.Locked, m.Broadcast, m.Multicast, m.AutoReply
-		out.Files = len(m.Files) > 0
+		if m.Files != "" {
+			files, err := transfer.ParseFileList(m.Files)
+			out.Files, out.Offer = make([]jsonFile, 0, len(files)), m.Files
+			for _, f := range files {
+				out.Files = append(out.Files, toJSONFile(f))
+			}
+			if err != nil {
+				out.Error = err.Error()
+			}
+		}
 		return out
 	}
 	h := toJSONHost(ev.Host)

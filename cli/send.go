@@ -3,13 +3,22 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
 	"hato/protocol"
+	"hato/transfer"
 )
+
+// flagGiven reports whether the flag was set on the command line.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
 
 // stringList is a repeatable flag.
 type stringList []string
@@ -23,21 +32,41 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Var(&targets, "to", "recipient: IP[:PORT], user@host or nickname (repeatable)")
 	sealed := fs.Bool("sealed", false, "seal the message: the recipient opens it with a click and we are told")
 	broadcast := fs.Bool("broadcast", false, "send to everyone (nobody acknowledges a broadcast)")
-	timeout := fs.Duration("timeout", 10*time.Second, "give up after this long")
+	timeout := fs.Duration("timeout", 10*time.Second, "give up after this long (with --file: 1h by default)")
+	var paths stringList
+	fs.Var(&paths, "file", "offer this file or folder (repeatable); serve until every recipient fetched it")
+	expiry := fs.Duration("offer-expiry", transfer.DefaultExpiry, "refuse fetches of the offer after this long")
 	cfg, code, ok := c.parse(fs, args, stderr)
 	if !ok {
 		return code
 	}
 	text := strings.Join(fs.Args(), " ")
 	switch {
-	case text == "":
+	case text == "" && len(paths) == 0:
 		fmt.Fprintln(stderr, "hato send: no message text")
 		return 2
 	case len(targets) == 0 && !*broadcast:
 		fmt.Fprintln(stderr, "hato send: give --to TARGET or --broadcast")
 		return 2
+	case len(paths) > 0 && *broadcast:
+		fmt.Fprintln(stderr, "hato send: files go to --to recipients, not in a broadcast")
+		return 2
+	}
+	var sources []transfer.Source
+	if len(paths) > 0 {
+		var err error
+		if sources, err = transfer.Sources(paths); err != nil {
+			fmt.Fprintln(stderr, "hato send:", err)
+			return 2
+		}
+		if !flagGiven(fs, "timeout") {
+			*timeout = time.Hour
+		}
 	}
 	cfg.EntryRepeat = 0
+	xfer := make(chan transfer.Event, 64)
+	srv := transfer.NewServer(transfer.ServerConfig{Expiry: *expiry, Events: xfer, Logger: cfg.Logger})
+	cfg.Files = srv
 	node, err := listen(cfg, true)
 	if err != nil {
 		fmt.Fprintln(stderr, "hato send:", err)
@@ -45,6 +74,15 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
+	printed := make(chan struct{})
+	go func() {
+		defer close(printed)
+		for ev := range xfer {
+			printTransfer(ev, stdout, stderr)
+		}
+	}()
+	// Runs after the node stopped (defers run last first): nothing emits any more.
+	defer func() { close(xfer); <-printed }()
 	runCtx, stopNode := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -67,11 +105,23 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hato send:", err)
 		return 1
 	}
-	_, deliveries, err := node.Send(ctx, to, text, protocol.SendOptions{Sealed: *sealed})
+	opt := protocol.SendOptions{Sealed: *sealed}
+	if len(sources) > 0 {
+		return sendFiles(ctx, node, srv, to, text, sources, opt, stdout, stderr)
+	}
+	_, deliveries, err := node.Send(ctx, to, text, opt)
 	if err != nil {
 		fmt.Fprintln(stderr, "hato send:", err)
 		return 1
 	}
+	if reportDeliveries(deliveries, stdout, stderr) {
+		return 0
+	}
+	return 1
+}
+
+// reportDeliveries prints who acknowledged and who did not; it reports whether everyone did.
+func reportDeliveries(deliveries []protocol.Delivery, stdout, stderr io.Writer) bool {
 	var failed []string
 	for _, d := range deliveries {
 		if d.Err != nil {
@@ -82,9 +132,45 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if len(failed) > 0 {
 		fmt.Fprintln(stderr, "hato send: not delivered to", strings.Join(failed, "; "))
+		return false
+	}
+	return true
+}
+
+// sendFiles offers sources with the message and serves them until every recipient fetched them (or
+// released the offer), printing each file served; it exits 1 if the message or a fetch did not get
+// through before the timeout.
+func sendFiles(ctx context.Context, node *protocol.Node, srv *transfer.Server, to []protocol.Host, text string,
+	sources []transfer.Source, opt protocol.SendOptions, stdout, stderr io.Writer) int {
+	no, deliveries, err := transfer.SendFiles(ctx, node, srv, to, text, sources, opt)
+	if err != nil {
+		fmt.Fprintln(stderr, "hato send:", err)
+		return 1
+	}
+	delivered := reportDeliveries(deliveries, stdout, stderr)
+	if err := srv.Wait(ctx, no); err != nil {
+		fmt.Fprintln(stderr, "hato send: not every recipient fetched the files:", err)
+		return 1
+	}
+	if !delivered {
 		return 1
 	}
 	return 0
+}
+
+// printTransfer prints one file-server event as a line: served and released on stdout, the rest on stderr.
+func printTransfer(ev transfer.Event, stdout, stderr io.Writer) {
+	who := fmt.Sprintf("%s (%s)", ev.Host.DisplayName(), ev.Addr)
+	switch ev.Kind {
+	case transfer.EventServed:
+		fmt.Fprintf(stdout, "served %s to %s: %d bytes\n", ev.File.Name, who, ev.Bytes)
+	case transfer.EventReleased:
+		fmt.Fprintf(stdout, "%s declined the files\n", who)
+	case transfer.EventServeFailed:
+		fmt.Fprintf(stderr, "hato send: serving %s to %s failed (it may ask again): %v\n", ev.File.Name, who, ev.Err)
+	case transfer.EventRefused:
+		fmt.Fprintf(stderr, "hato send: refused a request from %s: %v\n", who, ev.Err)
+	}
 }
 
 // resolve waits (up to 3 s of the timeout) for the targets to answer our BR_ENTRY, so that names resolve

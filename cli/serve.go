@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"sync"
+	"time"
 
 	"hato/protocol"
+	"hato/transfer"
 )
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -14,6 +17,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	openSealed := fs.Bool("open-sealed", false, "open sealed messages at once (the sender is told)")
 	absent := fs.String("absent", "", "absence mode with this auto-reply text")
 	getList := fs.Bool("get-list", false, "ask peers for their host lists at start (Windows' host-list exchange)")
+	download := fs.String("download", "", "fetch every offered file and folder into this folder")
 	cfg, code, ok := c.parse(fs, args, stderr)
 	if !ok {
 		return code
@@ -21,17 +25,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *absent != "" {
 		cfg.Absent, cfg.AbsenceText = true, *absent
 	}
+	if *download != "" {
+		if fi, err := os.Stat(*download); err != nil || !fi.IsDir() {
+			fmt.Fprintf(stderr, "hato serve: --download %s: not a folder\n", *download)
+			return 2
+		}
+	}
+	xfer := make(chan transfer.Event, 64)
+	cfg.Files = transfer.NewServer(transfer.ServerConfig{Events: xfer, Logger: cfg.Logger})
 	node, err := listen(cfg, false)
 	if err != nil {
 		fmt.Fprintln(stderr, "hato serve:", err)
 		return 1
 	}
+	fetcher := &transfer.Fetcher{Node: node, Dir: *download, Events: xfer, ProgressEvery: time.Second}
 	out := newLineWriter(stdout)
 	events := make(chan protocol.Event, 64)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var receipts sync.WaitGroup
-	defer receipts.Wait()
+	var workers sync.WaitGroup
+	defer workers.Wait()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -47,14 +60,36 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for {
 		select {
 		case <-done:
+			// Fetches end with the context; their last events still get printed.
+			go func() { workers.Wait(); close(xfer) }()
+			for ev := range xfer {
+				out.write(fromTransfer(ev))
+			}
 			out.write(jsonEvent{Event: "stopped"})
 			return 0
+		case ev := <-xfer:
+			out.write(fromTransfer(ev))
 		case ev := <-events:
 			out.write(fromEvent(ev))
-			if m := ev.Message; m != nil && m.Sealed && *openSealed {
-				receipts.Go(func() { openReceipt(ctx, node, m, out) })
+			m := ev.Message
+			if m != nil && m.Sealed && *openSealed {
+				workers.Go(func() { openReceipt(ctx, node, m, out) })
+			}
+			if m != nil && m.Files != "" && *download != "" {
+				workers.Go(func() { fetchAll(ctx, fetcher, m) })
 			}
 		}
+	}
+}
+
+// fetchAll fetches every attachment of m, one after another; the fetcher reports each outcome.
+func fetchAll(ctx context.Context, f *transfer.Fetcher, m *protocol.Message) {
+	files, _ := transfer.ParseFileList(m.Files) // malformed entries were reported with the message
+	for _, file := range files {
+		if ctx.Err() != nil {
+			return
+		}
+		f.Fetch(ctx, m, file)
 	}
 }
 

@@ -218,7 +218,9 @@ func (w *fileWriter) receive(root *os.Root, part string, r io.Reader, offset, si
 				return fmt.Errorf("write %s: %w", part, diskErr(werr))
 			}
 			done += int64(n)
-			w.progress(base+done, false)
+			if done < size {
+				w.progress(base+done, false)
+			}
 		}
 		if err != nil {
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {

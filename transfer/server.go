@@ -227,11 +227,13 @@ func (s *Server) ServeFile(ctx context.Context, req protocol.FileRequest) {
 		}
 		state, ev.Kind, ev.Err = stateFailed, EventServeFailed, err
 	}
+	// Report first: Wait returns once the state changes, and its caller may stop the node (and with it
+	// this context) right away.
+	s.emit(ctx, ev)
 	s.mu.Lock()
 	r.state[src.ID] = state
 	s.notifyLocked()
 	s.mu.Unlock()
-	s.emit(ctx, ev)
 }
 
 // admit checks a request against the offers and marks the file busy for that recipient.

@@ -106,7 +106,8 @@ func (t *treeReader) file(r io.Reader, w *fileWriter, dir, name string, h DirHea
 	}
 	path := filepath.Join(t.f.Dir, final)
 	t.saved = append(t.saved, path)
-	f := File{Name: name, Size: h.Size, Mtime: mtime, Attr: h.Attr}
+	// The id is the offered folder's: files inside a folder have none of their own.
+	f := File{ID: t.ev.File.ID, Name: name, Size: h.Size, Mtime: mtime, Attr: h.Attr}
 	t.f.emit(t.ctx, Event{Kind: EventSaved, Packet: t.ev.Packet, File: f, Host: t.ev.Host, Addr: t.ev.Addr,
 		Path: path, Bytes: h.Size, Total: h.Size})
 	return nil

@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"hato/protocol"
+	"hato/protocol/wire"
+	"hato/transfer"
+)
+
+// fetch downloads attachments of an offer that `hato serve` printed (its packet and offer fields), for
+// instance to resume a download that was interrupted.
+func fetch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("fetch", stderr)
+	from := fs.String("from", "", "the sender: IP[:PORT], user@host or nickname")
+	packet := fs.Uint("packet", 0, "the offer's packet number (the message event's packet)")
+	offer := fs.String("offer", "", "the attachment list (the message event's offer)")
+	dir := fs.String("download", ".", "folder to save into")
+	var ids stringList
+	fs.Var(&ids, "id", "fetch only this file id (repeatable; default all)")
+	timeout := fs.Duration("timeout", time.Hour, "give up after this long")
+	cfg, code, ok := c.parse(fs, args, stderr)
+	if !ok {
+		return code
+	}
+	if *from == "" || *packet == 0 || *packet > 1<<32-1 || *offer == "" {
+		fmt.Fprintln(stderr, "hato fetch: give --from, --packet and --offer")
+		return 2
+	}
+	files, err := transfer.ParseFileList(*offer)
+	if err != nil {
+		fmt.Fprintln(stderr, "hato fetch: --offer:", err)
+		if len(files) == 0 {
+			return 2
+		}
+	}
+	files = pick(files, ids)
+	if len(files) == 0 {
+		fmt.Fprintln(stderr, "hato fetch: no file of the offer matches --id")
+		return 2
+	}
+	if fi, err := os.Stat(*dir); err != nil || !fi.IsDir() {
+		fmt.Fprintf(stderr, "hato fetch: --download %s: not a folder\n", *dir)
+		return 2
+	}
+	cfg.EntryRepeat = 0
+	cfg.Files = transfer.NewServer(transfer.ServerConfig{Logger: cfg.Logger})
+	node, err := listen(cfg, true)
+	if err != nil {
+		fmt.Fprintln(stderr, "hato fetch:", err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	defer cancel()
+	runCtx, stopNode := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		node.Run(runCtx, nil)
+	}()
+	defer func() { stopNode(); <-done }()
+
+	// The sender's entry tells whether it is Hato (resume) and whether it reads UTF-8.
+	hosts, err := resolve(ctx, node, []string{*from})
+	if err != nil {
+		fmt.Fprintln(stderr, "hato fetch:", err)
+		return 1
+	}
+	m := &protocol.Message{Packet: uint32(*packet), From: hosts[0], Files: *offer}
+	if hosts[0].Caps.Has(wire.CapUTF8Opt) {
+		m.Cmd |= wire.UTF8Opt
+	}
+	out := newLineWriter(stdout)
+	xfer := make(chan transfer.Event, 64)
+	printed := make(chan struct{})
+	go func() {
+		defer close(printed)
+		for ev := range xfer {
+			out.write(fromTransfer(ev))
+		}
+	}()
+	f := &transfer.Fetcher{Node: node, Dir: *dir, Events: xfer, ProgressEvery: time.Second}
+	failed := 0
+	for _, file := range files {
+		if _, err := f.Fetch(ctx, m, file); err != nil {
+			failed++
+		}
+	}
+	close(xfer)
+	<-printed
+	if failed > 0 {
+		fmt.Fprintf(stderr, "hato fetch: %d of %d failed\n", failed, len(files))
+		return 1
+	}
+	return 0
+}
+
+// pick keeps the files whose ids are listed (all when none are).
+func pick(files []transfer.File, ids []string) []transfer.File {
+	if len(ids) == 0 {
+		return files
+	}
+	var out []transfer.File
+	for _, f := range files {
+		for _, id := range ids {
+			if id == fmt.Sprint(f.ID) {
+				out = append(out, f)
+				break
+			}
+		}
+	}
+	return out
+}

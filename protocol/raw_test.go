@@ -86,7 +86,7 @@ func TestRawWindowsPeer(t *testing.T) {
 	if p.Cmd != want || p.User != "hato" || p.Host != "box" || p.Version != "1" {
 		t.Errorf("ANSENTRY header %v %q %q, want %v", p.Cmd, p.User, p.Host, want)
 	}
-	tail := ":鳩\x00開発\x00\nUN:hato\nHN:box\nNN:鳩\nGN:開発\x00"
+	tail := ":鳩\x00開発\x00\nUN:hato\nHN:box\nNN:鳩\nGN:開発\nHATO:1\x00"
 	if !bytes.HasSuffix(raw, []byte(tail)) {
 		t.Errorf("ANSENTRY %q does not end in %q", raw, tail)
 	}

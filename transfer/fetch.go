@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -177,6 +178,9 @@ func finish(root *os.Root, dir, part, name string, mtime int64) (string, error) 
 	return "", fmt.Errorf("no free name for %s", name)
 }
 
+// zeros is one receive buffer of zero bytes, to recognise holes.
+var zeros = make([]byte, 1<<20)
+
 // fileWriter receives file data into a .part and reports progress.
 type fileWriter struct {
 	f     *Fetcher
@@ -207,14 +211,21 @@ func (w *fileWriter) receive(root *os.Root, part string, r io.Reader, offset, si
 		return fmt.Errorf("seek %s: %w", part, err)
 	}
 	if w.buf == nil {
-		w.buf = make([]byte, 1<<20)
+		w.buf = make([]byte, len(zeros))
 	}
 	done := offset
+	hole := false // the file ends in a skipped run of zeros: Truncate gives it its length
 	for done < size {
 		chunk := w.buf[:min(int64(len(w.buf)), size-done)]
 		n, err := io.ReadFull(r, chunk)
 		if n > 0 {
-			if _, werr := out.Write(chunk[:n]); werr != nil {
+			// Whole blocks of zeros are skipped, not written: a sparse file stays sparse.
+			if hole = n == len(w.buf) && bytes.Equal(chunk, zeros[:n]); hole {
+				_, werr := out.Seek(int64(n), io.SeekCurrent)
+				if werr != nil {
+					return fmt.Errorf("write %s: %w", part, werr)
+				}
+			} else if _, werr := out.Write(chunk[:n]); werr != nil {
 				return fmt.Errorf("write %s: %w", part, diskErr(werr))
 			}
 			done += int64(n)
@@ -227,6 +238,11 @@ func (w *fileWriter) receive(root *os.Root, part string, r io.Reader, offset, si
 				return fmt.Errorf("sender sent %d of %d bytes", done, size)
 			}
 			return fmt.Errorf("receive after %d of %d bytes: %w", done, size, err)
+		}
+	}
+	if hole {
+		if err := out.Truncate(size); err != nil {
+			return fmt.Errorf("write %s: %w", part, diskErr(err))
 		}
 	}
 	w.progress(base+done, checkExtra)

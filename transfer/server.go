@@ -201,7 +201,7 @@ func (s *Server) ServeFile(ctx context.Context, req protocol.FileRequest) {
 	} else {
 		ev.Host = protocol.Host{User: req.User, Host: req.Host, Addr: req.From}
 	}
-	src, r, args, err := s.admit(req)
+	src, r, args, err := s.admitWaiting(ctx, req)
 	ev.Packet, ev.File, ev.Offset = args.Packet, src.File, args.Offset
 	if err != nil {
 		ev.Kind, ev.Err = EventRefused, err
@@ -234,6 +234,34 @@ func (s *Server) ServeFile(ctx context.Context, req protocol.FileRequest) {
 	r.state[src.ID] = state
 	s.notifyLocked()
 	s.mu.Unlock()
+}
+
+// busyWait is how long a request for a file that is still being sent to the same recipient waits for
+// that attempt to end: a receiver that resumes at once may ask before we noticed its old connection died.
+const busyWait = 3 * time.Second
+
+var errBusy = errors.New("already being fetched")
+
+// admitWaiting is admit, waiting up to busyWait while the file is busy for that recipient.
+func (s *Server) admitWaiting(ctx context.Context, req protocol.FileRequest) (Source, *recipient, RequestArgs, error) {
+	deadline := time.NewTimer(busyWait)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		changed := s.changed
+		s.mu.Unlock()
+		src, r, args, err := s.admit(req)
+		if !errors.Is(err, errBusy) {
+			return src, r, args, err
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			return src, r, args, err
+		case <-ctx.Done():
+			return src, r, args, err
+		}
+	}
 }
 
 // admit checks a request against the offers and marks the file busy for that recipient.
@@ -279,7 +307,7 @@ func (s *Server) admit(req protocol.FileRequest) (Source, *recipient, RequestArg
 	}
 	switch r.state[src.ID] {
 	case stateBusy:
-		return src, nil, args, fmt.Errorf("%s is already being fetched by %s@%s", src.Name, req.User, req.Host)
+		return src, nil, args, fmt.Errorf("%s is %w by %s@%s", src.Name, errBusy, req.User, req.Host)
 	case stateDone:
 		return src, nil, args, fmt.Errorf("%s was already fetched by %s@%s", src.Name, req.User, req.Host)
 	}

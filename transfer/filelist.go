@@ -105,7 +105,8 @@ func parseFile(s string) (File, error) {
 		return f, fmt.Errorf("file list entry %q: size %q is not hex", clip(s), clip(fields[0]))
 	}
 	f.Size = int64(size)
-	mtime, err := strconv.ParseUint(fields[1], 16, 63)
+	// All 64 bits: AppendFileList writes a time before 1970 (a negative Mtime) as its two's complement.
+	mtime, err := strconv.ParseUint(fields[1], 16, 64)
 	if err != nil {
 		return f, fmt.Errorf("file list entry %q: mtime %q is not hex", clip(s), clip(fields[1]))
 	}

@@ -38,6 +38,7 @@ var fileListVectors = []struct {
 	{"4 GiB+ file", "42:disk.img:100000005:65937d25:1:\a",
 		[]File{{ID: 42, Name: "disk.img", Size: 0x1_0000_0005, Mtime: 0x65937d25, Attr: 1}}},
 	{"largest size", "42:huge:7fffffffffffffff:0:1:\a", []File{{ID: 42, Name: "huge", Size: 1<<63 - 1, Attr: 1}}},
+	{"mtime before 1970", "1:old.txt:5:ffffffffffffff9c:1:\a", []File{{ID: 1, Name: "old.txt", Size: 5, Mtime: -100, Attr: 1}}},
 	{"uppercase hex", "5:X.TXT:1F4:65937D25:1:\a", []File{{ID: 5, Name: "X.TXT", Size: 0x1f4, Mtime: 0x65937d25, Attr: 1}}},
 	{"UTF-8 name", "0:日本語.txt:1:0:1:\a", []File{{Name: "日本語.txt", Size: 1, Attr: 1}}},
 	{"escaped colon inside", "1:a::b.txt:5:0:1:\a", []File{{ID: 1, Name: "a:b.txt", Size: 5, Attr: 1}}},
@@ -159,6 +160,7 @@ func TestParseFileListErrors(t *testing.T) {
 		{"1:a:0x5:0:1:", []string{"size"}},
 		{"1:a:8000000000000000:0:1:", []string{"size"}}, // 2^63 does not fit an int64
 		{"1:a:5:zz:1:", []string{"mtime", `"zz"`}},
+		{"1:a:5:10000000000000000:1:", []string{"mtime"}}, // more than 64 bits
 		{"1:a:5:0:1g:", []string{"attr", `"1g"`}},
 		{"1:a:5:0::", []string{"attr"}},
 		{"1:a:5:0:100000001:", []string{"attr"}}, // more than 32 bits
@@ -227,6 +229,10 @@ func TestAppendFileList(t *testing.T) {
 	if got := AppendFileList(nil, nil); len(got) != 0 {
 		t.Errorf("AppendFileList of nothing: %q", got)
 	}
+	// A time before 1970 goes out as its 64-bit two's complement, which ParseFileList reads back.
+	if got := string(AppendFileList(nil, []File{{ID: 1, Name: "old", Size: 1, Mtime: -100, Attr: 1}})); got != "1:old:1:ffffffffffffff9c:1:\a" {
+		t.Errorf("AppendFileList(mtime -100) = %q", got)
+	}
 	// The same text as iptux's own offer.
 	iptux := []File{{ID: 10000, Name: "iptux-to-probe.txt", Size: 0x29d, Mtime: 0x6b0280fc, Attr: 1}}
 	if got := string(AppendFileList(nil, iptux)); got != "10000:iptux-to-probe.txt:29d:6b0280fc:1:\a" {
@@ -242,6 +248,8 @@ func TestFileListRoundTrip(t *testing.T) {
 			{ID: 0, Name: "日本語 folder", Size: 0x1_0000_0005, Mtime: 0x65937d25, Attr: 0x102},
 			{ID: 7, Name: "clip", Size: 0x10, Attr: 0x20, Ext: []Ext{{8, "1a"}, {0x14, "65937D25"}, {0x16, ""}}},
 			{ID: 8, Name: " spaced name ", Size: 1, Attr: 0x8001},
+			{ID: 9, Name: "1969.txt", Size: 1, Mtime: -1, Attr: 1}, // a file's time can be before 1970
+			{ID: 10, Name: "oldest", Mtime: -1 << 63, Attr: 2},
 		},
 	}
 	for _, v := range fileListVectors {

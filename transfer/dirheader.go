@@ -65,8 +65,27 @@ func ParseDirHeader(b []byte) (DirHeader, error) {
 	if n, err := strconv.ParseUint(s[:4], 16, 16); err != nil || int(n) != len(s) {
 		return h, fmt.Errorf("%w %q: length field %q does not match %d bytes", ErrHeader, clip(s), s[:4], len(s))
 	}
+	// Names come with Windows' "::" escapes; iptux does not escape ':', so read from the right if needed.
 	name, rest := cutEscaped(s[5:])
-	fields := strings.Split(rest, ":")
+	h, err := parseDirTail(s, strings.Split(rest, ":"))
+	if err != nil {
+		rname, rtail, ok := cutFromRightN(s[5:], 2)
+		if !ok {
+			return h, err
+		}
+		var rerr error
+		if h, rerr = parseDirTail(s, rtail); rerr != nil {
+			return h, err
+		}
+		name = rname
+	}
+	h.Name = name
+	return h, nil
+}
+
+// parseDirTail reads the fields after a header's name: size, attr, extended attributes.
+func parseDirTail(s string, fields []string) (DirHeader, error) {
+	var h DirHeader
 	if len(fields) < 3 { // size, attr and the empty field after the final ':'
 		return h, fmt.Errorf("%w %q: want size and attr after the name", ErrHeader, clip(s))
 	}
@@ -82,7 +101,7 @@ func ParseDirHeader(b []byte) (DirHeader, error) {
 	if err != nil {
 		return h, fmt.Errorf("%w %q: %v", ErrHeader, clip(s), err)
 	}
-	return DirHeader{Name: name, Size: int64(size), Attr: uint32(attr), Ext: ext}, nil
+	return DirHeader{Size: int64(size), Attr: uint32(attr), Ext: ext}, nil
 }
 
 // AppendDirHeader writes h as Windows and iptux do: lowercase 4-digit length, size in at least 9 hex

@@ -83,7 +83,9 @@ func ParseFileList(s string) ([]File, error) {
 	return files, errors.Join(errs...)
 }
 
-// parseFile reads `id:name:size:mtime:attr[:code=value...][:]`.
+// parseFile reads `id:name:size:mtime:attr[:code=value...][:]`. A name is read with Windows' "::"
+// escapes; when that leaves no valid fields after it, the entry is read again from the right, for iptux,
+// which does not escape ':' in names.
 func parseFile(s string) (File, error) {
 	var f File
 	idText, rest, ok := strings.Cut(s, ":")
@@ -94,9 +96,26 @@ func parseFile(s string) (File, error) {
 	if err != nil {
 		return f, fmt.Errorf("file list entry %q: id %q is not decimal", clip(s), clip(idText))
 	}
-	f.ID = id
-	f.Name, rest = cutEscaped(rest)
-	fields := strings.Split(rest, ":")
+	name, tail := cutEscaped(rest)
+	f, err = parseFileTail(s, strings.Split(tail, ":"))
+	if err != nil {
+		rname, rtail, ok := cutFromRight(rest)
+		if !ok {
+			return f, err
+		}
+		var rerr error
+		if f, rerr = parseFileTail(s, rtail); rerr != nil {
+			return f, err
+		}
+		name = rname
+	}
+	f.ID, f.Name = id, name
+	return f, nil
+}
+
+// parseFileTail reads the fields after the name: size, mtime, attr and extended attributes.
+func parseFileTail(s string, fields []string) (File, error) {
+	var f File
 	if len(fields) < 3 {
 		return f, fmt.Errorf("file list entry %q: want size, mtime and attr after the name", clip(s))
 	}
@@ -121,6 +140,25 @@ func parseFile(s string) (File, error) {
 		return f, fmt.Errorf("file list entry %q: %w", clip(s), err)
 	}
 	return f, nil
+}
+
+// cutFromRight splits `name:f1:...:fn[:code=value...][:]` where the name may hold unescaped ':', given
+// that the n fields after it hold none: the last n fields before the extended attributes (which contain
+// '=') and empty fields are the tail. n is 3 (size, mtime, attr) for attachment lists.
+func cutFromRight(s string) (name string, tail []string, ok bool) {
+	return cutFromRightN(s, 3)
+}
+
+func cutFromRightN(s string, n int) (string, []string, bool) {
+	fields := strings.Split(s, ":")
+	end := len(fields)
+	for end > 0 && (fields[end-1] == "" || strings.Contains(fields[end-1], "=")) {
+		end--
+	}
+	if end < n+1 {
+		return "", nil, false
+	}
+	return strings.Join(fields[:end-n], ":"), fields[end-n:], true
 }
 
 // parseExts reads `code=value` fields; empty fields (a trailing ':', Mac's "::") are skipped.

@@ -143,6 +143,25 @@ func TestFileListExtValue(t *testing.T) {
 	}
 }
 
+// iptux does not escape ':' in names: such an entry is read from the right, where no field holds ':'.
+func TestParseFileListUnescapedColon(t *testing.T) {
+	for _, c := range []struct{ list, name string }{
+		{"1:a:x.txt:5:0:1:\a", "a:x.txt"},
+		{"10000:a:b:c:29d:6b0280fc:1:\a", "a:b:c"},
+		{"2:dir:x:12:0:2:14=6b0280fc:\a", "dir:x"},
+		{"3:a::b:5:0:1:\a", "a:b"}, // escaped: Windows' reading wins
+	} {
+		files, err := ParseFileList(c.list)
+		if err != nil || len(files) != 1 || files[0].Name != c.name {
+			t.Errorf("ParseFileList(%q) = %+v, %v; want name %q", c.list, files, err, c.name)
+		}
+	}
+	h, err := ParseDirHeader([]byte("0019:a:b.txt:00000000a:1:"))
+	if err != nil || h.Name != "a:b.txt" || h.Size != 10 {
+		t.Errorf("unescaped dir header: %+v, %v", h, err)
+	}
+}
+
 func TestParseFileListErrors(t *testing.T) {
 	cases := []struct {
 		entry string
@@ -167,7 +186,6 @@ func TestParseFileListErrors(t *testing.T) {
 		{"1:a:5:0:1:junk:", []string{"extended attribute", `"junk"`}},
 		{"1:a:5:0:1:zz=1:", []string{"extended attribute"}},
 		{"1:a:5:0:1:=1:", []string{"extended attribute"}},
-		{"1:a:x.txt:5:0:1:", []string{"size", `"x.txt"`}}, // iptux does not escape ':' in names; such a name cannot be read
 	}
 	before := File{ID: 100, Name: "before", Size: 1, Attr: 1}
 	after := File{ID: 101, Name: "after", Size: 2, Attr: 2}

@@ -6,11 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -30,6 +32,9 @@ type Fetcher struct {
 	// it and may leave it nil.
 	Events        chan<- Event
 	ProgressEvery time.Duration // 0 means 250 ms
+	// IdleTimeout ends a fetch whose sender sent nothing for this long; 0 means 2 minutes (Windows'
+	// receiving side gives up after 120 s).
+	IdleTimeout time.Duration
 
 	mu    sync.Mutex
 	parts map[string]bool // .part files being written, relative to Dir
@@ -75,11 +80,11 @@ func (f *Fetcher) fetch(ctx context.Context, m *protocol.Message, file File, ev 
 		stop := context.AfterFunc(ctx, func() { c.Close() })
 		defer stop()
 		rd := &treeReader{f: f, root: root, ev: ev, ctx: ctx, utf8: utf8, cs: f.Node.Config().Codepage}
-		err = rd.read(bufio.NewReaderSize(c, 256<<10), file)
+		err = rd.read(bufio.NewReaderSize(f.idle(c), 256<<10), file)
 		return rd.saved, ctxErr(ctx, err)
 	}
 
-	part, release, err := f.claimPart(root, ".", file.Name)
+	part, release, err := f.claimPart(".", file.Name, offerKey(m, file))
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +104,7 @@ func (f *Fetcher) fetch(ctx context.Context, m *protocol.Message, file File, ev 
 	defer stop()
 	ev.Offset = offset
 	w := &fileWriter{f: f, ev: ev, ctx: ctx, start: time.Now()}
-	if err := w.receive(root, part, c, offset, file.Size, 0, true); err != nil {
+	if err := w.receive(root, part, f.idle(c), offset, file.Size, 0, true); err != nil {
 		return nil, ctxErr(ctx, err)
 	}
 	c.Close()
@@ -132,22 +137,53 @@ func (f *Fetcher) dial(ctx context.Context, m *protocol.Message, cmd wire.Comman
 	return c, nil
 }
 
-// claimPart reserves "name.part" in dir for this fetch, or "name (1).part" and so on while another fetch
-// of this Fetcher writes the first.
-func (f *Fetcher) claimPart(root *os.Root, dir, name string) (string, func(), error) {
+// idleReader reads from a connection, failing when nothing arrives for idle.
+type idleReader struct {
+	c    *net.TCPConn
+	idle time.Duration
+}
+
+func (r idleReader) Read(p []byte) (int, error) {
+	r.c.SetReadDeadline(time.Now().Add(r.idle))
+	n, err := r.c.Read(p)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		err = fmt.Errorf("the sender sent nothing for %s: %w", r.idle, err)
+	}
+	return n, err
+}
+
+func (f *Fetcher) idle(c *net.TCPConn) idleReader {
+	d := f.IdleTimeout
+	if d == 0 {
+		d = 2 * time.Minute
+	}
+	return idleReader{c, d}
+}
+
+// claimPart reserves partName(name, key, 0) in dir for this fetch, or the next k while another fetch of
+// this Fetcher writes the first.
+func (f *Fetcher) claimPart(dir, name, key string) (string, func(), error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.parts == nil {
 		f.parts = map[string]bool{}
 	}
 	for k := 0; k < 1000; k++ {
-		p := filepath.Join(dir, numbered(name, k)+".part")
+		p := filepath.Join(dir, partName(name, key, k))
 		if !f.parts[p] {
 			f.parts[p] = true
 			return p, func() { f.mu.Lock(); delete(f.parts, p); f.mu.Unlock() }, nil
 		}
 	}
 	return "", nil, fmt.Errorf("too many fetches of %s at once", name)
+}
+
+// offerKey names one offered file: sender, packet number, id and size, hashed to 8 hex digits.
+func offerKey(m *protocol.Message, file File) string {
+	h := fnv.New32a()
+	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%d", strings.ToLower(m.From.User), strings.ToLower(m.From.Host),
+		m.Packet, file.ID, file.Size)
+	return fmt.Sprintf("%08x", h.Sum32())
 }
 
 // finish moves a complete .part to name in dir, or to "name (k).ext" when name is taken, never
@@ -247,7 +283,8 @@ func (w *fileWriter) receive(root *os.Root, part string, r io.Reader, offset, si
 	}
 	w.progress(base+done, checkExtra)
 	if checkExtra {
-		if c, ok := r.(*net.TCPConn); ok {
+		if ir, ok := r.(idleReader); ok {
+			c := ir.c
 			// A sender waits for us to close, so wait briefly: bytes beyond the size are already here.
 			c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
 			if n, _ := c.Read(w.buf[:1]); n > 0 {

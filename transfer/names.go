@@ -69,14 +69,54 @@ func reservedWindowsName(name string) bool {
 }
 
 // numbered returns the k-th alternative for a name that is taken, as iptux and Windows do:
-// "a.b" → "a (1).b", "folder" → "folder (1)". A leading dot is part of the base (".bashrc (1)").
+// "a.b" → "a (1).b", "folder" → "folder (1)". A leading dot is part of the base (".bashrc (1)"). The result
+// stays within MaxNameBytes: a long base is shortened (at a character boundary) to make room.
 func numbered(name string, k int) string {
 	if k == 0 {
 		return name
 	}
+	return withSuffix(name, fmt.Sprintf(" (%d)", k))
+}
+
+// withSuffix inserts suffix before name's extension, shortening the base so that the result fits in
+// MaxNameBytes.
+func withSuffix(name, suffix string) string {
 	ext := filepath.Ext(name)
-	if ext == name {
+	if ext == name || len(ext) > MaxNameBytes/2 {
 		ext = ""
 	}
-	return fmt.Sprintf("%s (%d)%s", strings.TrimSuffix(name, ext), k, ext)
+	base := strings.TrimSuffix(name, ext)
+	if over := len(base) + len(suffix) + len(ext) - MaxNameBytes; over > 0 {
+		base = cutBytes(base, len(base)-over)
+	}
+	return base + suffix + ext
+}
+
+// cutBytes shortens s to at most n bytes without splitting a character.
+func cutBytes(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// partName is where the k-th fetch of name writes before the rename. A key (from the offer: sender,
+// packet, id, size) tells .part files of different offers apart, so that a resume never continues a
+// different file; folder streams, which never resume, use none. It fits in MaxNameBytes.
+func partName(name, key string, k int) string {
+	suffix := ".part"
+	if key != "" {
+		suffix = "." + key + ".part"
+	}
+	n := numbered(name, k)
+	if len(n)+len(suffix) <= MaxNameBytes {
+		return n + suffix
+	}
+	return cutBytes(n, MaxNameBytes-len(suffix)) + suffix
 }

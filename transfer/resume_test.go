@@ -67,7 +67,10 @@ func TestResumeFromPart(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("interrupted fetch: %v, want context.Canceled", err)
 	}
-	part := filepath.Join(b.fetcher.Dir, "big.bin.part")
+	// A .part of another offer of the same name is never continued.
+	other := filepath.Join(b.fetcher.Dir, partName("big.bin", "00000000", 0))
+	writeFile(t, other, []byte("stale bytes of another file"))
+	part := filepath.Join(b.fetcher.Dir, partName("big.bin", offerKey(m, file), 0))
 	fi, err := os.Stat(part)
 	if err != nil || fi.Size() < 20<<20 || fi.Size() >= file.Size {
 		t.Fatalf("after the interruption: %v %v, want a .part of 20 MiB or more", fi, err)
@@ -95,6 +98,9 @@ func TestResumeFromPart(t *testing.T) {
 	if _, err := os.Stat(part); !os.IsNotExist(err) {
 		t.Errorf(".part still there: %v", err)
 	}
+	if b, _ := os.ReadFile(other); string(b) != "stale bytes of another file" {
+		t.Errorf("the other offer's .part changed: %q", b)
+	}
 }
 
 // A peer that is not Hato never gets a non-zero offset: Windows would send from byte 0 anyway.
@@ -104,7 +110,7 @@ func TestNoResumeFromOtherClients(t *testing.T) {
 	writeFile(t, src, randomBytes(t, 8<<20))
 	m, file := offerOne(t, a, b, src)
 	// A stale .part from an earlier attempt.
-	writeFile(t, filepath.Join(b.fetcher.Dir, "f.bin.part"), randomBytes(t, 3<<20))
+	writeFile(t, filepath.Join(b.fetcher.Dir, partName("f.bin", offerKey(m, file), 0)), randomBytes(t, 3<<20))
 	m.From.Hato = false
 	paths, err := b.fetcher.Fetch(context.Background(), m, file)
 	if err != nil {

@@ -154,6 +154,9 @@ func (s *Server) Release(from protocol.Host, packet uint32) {
 	var r *recipient
 	if ok {
 		r = o.recipientNamed(from.User, from.Host)
+		if r != nil && !r.at(from.Addr.Addr()) {
+			r = nil // the same check as for serving: names and address
+		}
 		if r != nil {
 			r.released = true
 			s.notifyLocked()

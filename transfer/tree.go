@@ -86,7 +86,7 @@ func (t *treeReader) read(r *bufio.Reader, top File) error {
 
 // file receives one regular file of the stream into dir.
 func (t *treeReader) file(r io.Reader, w *fileWriter, dir, name string, h DirHeader) error {
-	part, release, err := t.f.claimPart(t.root, dir, name)
+	part, release, err := t.f.claimPart(dir, name, "")
 	if err != nil {
 		return err
 	}

@@ -202,19 +202,29 @@ func (x *iptux) cleanup() {
 
 // logSummary shortens iptux's DEBUG log: the hex dump that follows each
 // "send udp message" line becomes one quoted Go string (received packets are
-// logged quoted already).
+// logged quoted already), and each run of the GTK accessibility warnings that
+// AT-SPI queries provoke (hundreds at a time) becomes one line.
 func logSummary(log string) string {
 	var keep []string
 	var dump []byte
+	noise := 0
+	flushNoise := func() {
+		if noise > 0 {
+			keep = append(keep, fmt.Sprintf("    [%d Atk/GObject CRITICAL warnings from AT-SPI queries left out]", noise))
+			noise = 0
+		}
+	}
 	flush := func() {
 		if dump != nil {
 			keep = append(keep, fmt.Sprintf("    sent %q", dump))
 			dump = nil
 		}
+		flushNoise()
 	}
 	for _, l := range strings.Split(log, "\n") {
 		if m := hexDumpLine.FindStringSubmatch(l); m != nil {
 			if dump == nil {
+				flushNoise()
 				dump = []byte{}
 			}
 			for _, h := range strings.Fields(m[2]) {
@@ -222,6 +232,10 @@ func logSummary(log string) string {
 					dump = append(dump, b...)
 				}
 			}
+			continue
+		}
+		if atkNoise.MatchString(l) {
+			noise++
 			continue
 		}
 		flush()
@@ -232,6 +246,11 @@ func logSummary(log string) string {
 	flush()
 	return strings.Join(keep, "\n")
 }
+
+// atkNoise matches the warnings iptux's GTK prints when AT-SPI walks its
+// tables: "(iptux:N): Atk-CRITICAL **: ...: atk_state_set_contains_state: ..."
+// and "GLib-GObject-CRITICAL **: ...: g_object_unref: assertion 'G_IS_OBJECT (object)' failed".
+var atkNoise = regexp.MustCompile(`^\(iptux:\d+\): (Atk-CRITICAL|GLib-GObject-CRITICAL \*\*: [0-9:.]+: g_object_unref: assertion 'G_IS_OBJECT \(object\)' failed)`)
 
 // hexDumpLine is "00000010  72 6f ...  |root:...|" or the closing offset line.
 var hexDumpLine = regexp.MustCompile(`^([0-9a-f]{8})(?:  ([0-9a-f ]*?)\s*\|.*\|)?$`)

@@ -398,3 +398,20 @@ func TestRefuseVanishedFile(t *testing.T) {
 	}
 	a.waitTransfer(t, EventServeFailed, func(ev Event) bool { return ev.Packet == no })
 }
+
+// iptux never requests an empty file or folder (it lists it as received at once), so an offer to iptux
+// does not wait for those; other recipients are still expected to fetch them.
+func TestEmptyFilesToIptuxCountAsFetched(t *testing.T) {
+	srv := NewServer(ServerConfig{})
+	files := []Source{{File: File{ID: 0, Name: "empty", Size: 0, Attr: TypeRegular}}}
+	srv.Offer(1, []protocol.Host{{User: "root", Host: "iptuxhost", Iptux: true}}, files)
+	srv.Offer(2, []protocol.Host{{User: "taro", Host: "PC01"}}, files)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := srv.Wait(ctx, 1); err != nil {
+		t.Errorf("offer to iptux: %v, want done at once", err)
+	}
+	if err := srv.Wait(ctx, 2); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("offer to another client: %v, want still waiting", err)
+	}
+}

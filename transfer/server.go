@@ -80,7 +80,14 @@ func (s *Server) Offer(packet uint32, to []protocol.Host, files []Source) {
 		o.files[f.ID] = f
 	}
 	for _, h := range to {
-		o.recipients = append(o.recipients, &recipient{host: h, state: map[uint64]fileState{}})
+		r := &recipient{host: h, state: map[uint64]fileState{}}
+		for _, f := range files {
+			// iptux lists an empty file or folder as received at once and never asks for it.
+			if h.Iptux && f.Size == 0 {
+				r.state[f.ID] = stateDone
+			}
+		}
+		o.recipients = append(o.recipients, r)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

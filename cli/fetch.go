@@ -56,13 +56,7 @@ func fetch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	runCtx, stopNode := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		node.Run(runCtx, nil)
-	}()
-	defer func() { stopNode(); <-done }()
+	defer runInBackground(node)()
 
 	// The sender's entry tells whether it is Hato (resume) and whether it reads UTF-8.
 	hosts, err := resolve(ctx, node, []string{*from})

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -188,4 +189,15 @@ func (c *common) parse(fs *flag.FlagSet, args []string, stderr io.Writer) (cfg p
 		return cfg, 2, false
 	}
 	return cfg, 0, true
+}
+
+// runInBackground runs node until the returned stop is called; stop waits for Run to end (goodbye sent).
+func runInBackground(node *protocol.Node) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		node.Run(ctx, nil)
+	}()
+	return func() { cancel(); <-done }
 }

@@ -83,13 +83,7 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}()
 	// Runs after the node stopped (defers run last first): nothing emits any more.
 	defer func() { close(xfer); <-printed }()
-	runCtx, stopNode := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		node.Run(runCtx, nil)
-	}()
-	defer func() { stopNode(); <-done }()
+	defer runInBackground(node)()
 
 	if *broadcast {
 		if err := node.Broadcast(text); err != nil {

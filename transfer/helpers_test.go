@@ -21,7 +21,7 @@ import (
 )
 
 // testPort picks a port number free on 127.0.0.1 for UDP and TCP; peers bind it on 127.0.0.2, .3, ...
-func testPort(t *testing.T) int {
+func testPort(t testing.TB) int {
 	t.Helper()
 	for range 50 {
 		u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
@@ -52,7 +52,7 @@ type peer struct {
 
 // startPeer runs a node on ip:port that announces itself to dests, serving files and fetching into a
 // fresh folder.
-func startPeer(t *testing.T, ip string, port int, mutate func(*protocol.Config, *ServerConfig), dests ...string) *peer {
+func startPeer(t testing.TB, ip string, port int, mutate func(*protocol.Config, *ServerConfig), dests ...string) *peer {
 	t.Helper()
 	p := &peer{events: make(chan protocol.Event, 1024), xfer: make(chan Event, 4096)}
 	scfg := ServerConfig{Events: p.xfer}
@@ -97,7 +97,7 @@ func startPeer(t *testing.T, ip string, port int, mutate func(*protocol.Config, 
 }
 
 // message waits for the next message event.
-func (p *peer) message(t *testing.T) *protocol.Message {
+func (p *peer) message(t testing.TB) *protocol.Message {
 	t.Helper()
 	timeout := time.After(5 * time.Second)
 	for {
@@ -114,7 +114,7 @@ func (p *peer) message(t *testing.T) *protocol.Message {
 }
 
 // waitHost waits until the node knows a host at addr.
-func (p *peer) waitHost(t *testing.T, addr string) protocol.Host {
+func (p *peer) waitHost(t testing.TB, addr string) protocol.Host {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
@@ -143,7 +143,7 @@ func (p *peer) transferEvents(kind EventKind) []Event {
 }
 
 // waitTransfer waits for a transfer event of kind that matches.
-func (p *peer) waitTransfer(t *testing.T, kind EventKind, match func(Event) bool) Event {
+func (p *peer) waitTransfer(t testing.TB, kind EventKind, match func(Event) bool) Event {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -159,7 +159,7 @@ func (p *peer) waitTransfer(t *testing.T, kind EventKind, match func(Event) bool
 }
 
 // pair starts two peers on 127.0.0.2 and 127.0.0.3 that know each other.
-func pair(t *testing.T) (a, b *peer) {
+func pair(t testing.TB) (a, b *peer) {
 	t.Helper()
 	port := testPort(t)
 	pa, pb := "127.0.0.2:"+itoa(port), "127.0.0.3:"+itoa(port)

@@ -124,8 +124,8 @@ func TestNoResumeFromOtherClients(t *testing.T) {
 	}
 }
 
-// Files beyond 4 GiB: sizes and offsets pass 32 bits. The source is sparse and the receiver keeps holes
-// as holes, so the test needs little disk.
+// Files beyond 4 GiB: sizes and offsets pass 32 bits. The source is sparse; the received copy is not
+// (4 GiB in a temporary folder, removed after the test).
 func TestLargerThan4GiB(t *testing.T) {
 	if testing.Short() || raceEnabled {
 		t.Skip("moves 4 GiB over loopback: not in -short or -race runs")

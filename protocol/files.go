@@ -116,8 +116,7 @@ func (n *Node) hostAtIP(ip netip.Addr, p wire.Packet) *Host {
 			if found == nil {
 				found = &c
 			}
-			u := string(wire.Encode(h.User, wire.UTF8))
-			if strings.EqualFold(u, p.User) {
+			if strings.EqualFold(h.User, p.User) { // raw header bytes: exact for UTF-8 and ASCII names
 				return &c
 			}
 		}

@@ -452,14 +452,7 @@ func (x *iptux) filesPy(args ...string) (string, error) {
 const filesScript = `
 import json, sys
 import pyatspi
-
-def walk(a, out):
-    out.append(a)
-    for i in range(a.childCount):
-        c = a.getChildAtIndex(i)
-        if c is not None:
-            walk(c, out)
-
+` + atspiWalk + `
 def iptux():
     for a in pyatspi.Registry.getDesktop(0):
         if a is not None and a.name == "iptux":

@@ -18,14 +18,7 @@ package interop
 const palsScript = `
 import json, sys, time
 import pyatspi
-
-def walk(a, out):
-    out.append(a)
-    for i in range(a.childCount):
-        c = a.getChildAtIndex(i)
-        if c is not None:
-            walk(c, out)
-
+` + atspiWalk + `
 def iptux():
     for a in pyatspi.Registry.getDesktop(0):
         if a is not None and a.name == "iptux":
@@ -101,4 +94,14 @@ if len(sys.argv) == 3 and sys.argv[1] == "--close-chat":
 if len(sys.argv) == 3 and sys.argv[1] == "--input":
     sys.exit(chat_input(app, sys.argv[2]))
 sys.exit(pals(app))
+`
+
+// atspiWalk is the Python function both AT-SPI scripts use to list an accessible and all below it.
+const atspiWalk = `
+def walk(a, out):
+    out.append(a)
+    for i in range(a.childCount):
+        c = a.getChildAtIndex(i)
+        if c is not None:
+            walk(c, out)
 `

@@ -133,3 +133,15 @@ func (l *lineWriter) write(v any) {
 	defer l.mu.Unlock()
 	l.enc.Encode(v)
 }
+
+// lockedWriter serialises writes from several goroutines (send's deliveries and its file server's events).
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -27,6 +27,7 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	stdout, stderr = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
 	fs, c := newFlags("send", stderr)
 	var targets stringList
 	fs.Var(&targets, "to", "recipient: IP[:PORT], user@host or nickname (repeatable)")

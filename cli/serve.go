@@ -39,6 +39,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fetcher := &transfer.Fetcher{Node: node, Dir: *download, Events: xfer, ProgressEvery: time.Second}
+	fetching := make(chan struct{}, maxFetches)
 	out := newLineWriter(stdout)
 	events := make(chan protocol.Event, 64)
 	ctx, cancel := context.WithCancel(ctx)
@@ -76,14 +77,24 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				workers.Go(func() { openReceipt(ctx, node, m, out) })
 			}
 			if m != nil && m.Files != "" && *download != "" {
-				workers.Go(func() { fetchAll(ctx, fetcher, m) })
+				workers.Go(func() { fetchAll(ctx, fetcher, m, fetching) })
 			}
 		}
 	}
 }
 
-// fetchAll fetches every attachment of m, one after another; the fetcher reports each outcome.
-func fetchAll(ctx context.Context, f *transfer.Fetcher, m *protocol.Message) {
+// maxFetches bounds the downloads that run at once (each holds buffers); further offers wait their turn.
+const maxFetches = 4
+
+// fetchAll fetches every attachment of m, one after another, holding one of the slots; the fetcher
+// reports each outcome.
+func fetchAll(ctx context.Context, f *transfer.Fetcher, m *protocol.Message, slots chan struct{}) {
+	select {
+	case slots <- struct{}{}:
+		defer func() { <-slots }()
+	case <-ctx.Done():
+		return
+	}
 	files, _ := transfer.ParseFileList(m.Files) // malformed entries were reported with the message
 	for _, file := range files {
 		if ctx.Err() != nil {

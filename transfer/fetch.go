@@ -4,9 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"io/fs"
 	"net"
@@ -80,34 +81,28 @@ func (f *Fetcher) fetch(ctx context.Context, m *protocol.Message, file File, ev 
 		stop := context.AfterFunc(ctx, func() { c.Close() })
 		defer stop()
 		rd := &treeReader{f: f, root: root, ev: ev, ctx: ctx, utf8: utf8, cs: f.Node.Config().Codepage}
-		err = rd.read(bufio.NewReaderSize(f.idle(c), 256<<10), file)
+		err = rd.read(bufio.NewReaderSize(idleReader{c, f.idleTimeout()}, 256<<10), file)
 		return rd.saved, ctxErr(ctx, err)
 	}
 
-	part, release, err := f.claimPart(".", file.Name, offerKey(m, file))
+	part, release, err := f.claimPart(root, ".", file.Name, offerKey(m, file), false)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
 	var offset int64
 	if m.From.Hato { // only Hato honours an offset: Windows would send from byte 0 regardless
-		if fi, err := root.Lstat(part); err == nil && fi.Mode().IsRegular() && fi.Size() < file.Size {
+		if fi, err := root.Lstat(part); err == nil && fi.Mode().IsRegular() && fi.Size() <= file.Size {
 			offset = fi.Size()
 		}
 	}
-	c, err := f.dial(ctx, m, wire.GetFileData, FileDataArgs(m.Packet, file.ID, offset), utf8)
-	if err != nil {
-		return nil, err
-	}
-	defer c.Close()
-	stop := context.AfterFunc(ctx, func() { c.Close() })
-	defer stop()
 	ev.Offset = offset
-	w := &fileWriter{f: f, ev: ev, ctx: ctx, start: time.Now()}
-	if err := w.receive(root, part, f.idle(c), offset, file.Size, 0, true); err != nil {
+	// A complete .part (the process died before the rename) is asked for from its end, which tells the
+	// sender it arrived; it is kept even when the sender is gone or refuses.
+	complete := offset == file.Size && file.Size > 0
+	if err := f.fetchData(ctx, root, m, file, part, offset, ev, utf8); err != nil && !complete {
 		return nil, ctxErr(ctx, err)
 	}
-	c.Close()
 	final, err := finish(root, ".", part, file.Name, file.Mtime)
 	if err != nil {
 		return nil, err
@@ -116,6 +111,20 @@ func (f *Fetcher) fetch(ctx context.Context, m *protocol.Message, file File, ev 
 	f.emit(ctx, Event{Kind: EventSaved, Packet: m.Packet, File: file, Host: m.From, Addr: m.From.Addr,
 		Path: path, Offset: offset, Bytes: file.Size, Total: file.Size})
 	return []string{path}, nil
+}
+
+// fetchData requests one file from offset and receives it into part.
+func (f *Fetcher) fetchData(ctx context.Context, root *os.Root, m *protocol.Message, file File, part string,
+	offset int64, ev *Event, utf8 bool) error {
+	c, err := f.dial(ctx, m, wire.GetFileData, FileDataArgs(m.Packet, file.ID, offset), utf8)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	w := &fileWriter{f: f, ev: ev, ctx: ctx, start: time.Now()}
+	return w.receive(root, part, c, nil, offset, file.Size, 0)
 }
 
 // dial connects to the sender's TCP port (the port of its UDP packets) and sends the request.
@@ -152,17 +161,17 @@ func (r idleReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (f *Fetcher) idle(c *net.TCPConn) idleReader {
-	d := f.IdleTimeout
-	if d == 0 {
-		d = 2 * time.Minute
+func (f *Fetcher) idleTimeout() time.Duration {
+	if f.IdleTimeout == 0 {
+		return 2 * time.Minute
 	}
-	return idleReader{c, d}
+	return f.IdleTimeout
 }
 
 // claimPart reserves partName(name, key, 0) in dir for this fetch, or the next k while another fetch of
-// this Fetcher writes the first.
-func (f *Fetcher) claimPart(dir, name, key string) (string, func(), error) {
+// this Fetcher writes the first. With fresh it also skips names that exist (a folder's own file may be
+// called "x.part").
+func (f *Fetcher) claimPart(root *os.Root, dir, name, key string, fresh bool) (string, func(), error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.parts == nil {
@@ -170,6 +179,11 @@ func (f *Fetcher) claimPart(dir, name, key string) (string, func(), error) {
 	}
 	for k := 0; k < 1000; k++ {
 		p := filepath.Join(dir, partName(name, key, k))
+		if fresh {
+			if _, err := root.Lstat(p); err == nil {
+				continue
+			}
+		}
 		if !f.parts[p] {
 			f.parts[p] = true
 			return p, func() { f.mu.Lock(); delete(f.parts, p); f.mu.Unlock() }, nil
@@ -178,12 +192,12 @@ func (f *Fetcher) claimPart(dir, name, key string) (string, func(), error) {
 	return "", nil, fmt.Errorf("too many fetches of %s at once", name)
 }
 
-// offerKey names one offered file: sender, packet number, id and size, hashed to 8 hex digits.
+// offerKey names one offered file: the sender (names and address), packet number, id and size, hashed
+// to 16 hex digits, too many for a peer to forge another offer's key.
 func offerKey(m *protocol.Message, file File) string {
-	h := fnv.New32a()
-	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%d", strings.ToLower(m.From.User), strings.ToLower(m.From.Host),
-		m.Packet, file.ID, file.Size)
-	return fmt.Sprintf("%08x", h.Sum32())
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%s\x00%d\x00%d\x00%d", strings.ToLower(m.From.User),
+		strings.ToLower(m.From.Host), m.From.Addr.Addr(), m.Packet, file.ID, file.Size))
+	return hex.EncodeToString(sum[:8])
 }
 
 // finish moves a complete .part to name in dir, or to "name (k).ext" when name is taken, never
@@ -227,10 +241,10 @@ type fileWriter struct {
 	buf   []byte
 }
 
-// receive writes exactly size-offset bytes from r into part (appending from offset), reporting progress
-// as base plus the bytes done. With checkExtra it also fails when the sender has more bytes than it
-// announced.
-func (w *fileWriter) receive(root *os.Root, part string, r io.Reader, offset, size, base int64, checkExtra bool) error {
+// receive writes exactly size-offset bytes into part (appending from offset), reporting progress as base
+// plus the bytes done. With a connection c (a single file) the bytes come from c by splice and the sender
+// must not have more than it announced; otherwise they come from r (a folder stream's buffer).
+func (w *fileWriter) receive(root *os.Root, part string, c *net.TCPConn, r io.Reader, offset, size, base int64) error {
 	if fi, err := root.Lstat(part); err == nil && !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s exists and is not a regular file", part)
 	}
@@ -247,26 +261,23 @@ func (w *fileWriter) receive(root *os.Root, part string, r io.Reader, offset, si
 		return fmt.Errorf("seek %s: %w", part, err)
 	}
 	var done int64
-	if ir, ok := r.(idleReader); ok {
-		done, err = w.splice(out, ir, offset, size, base)
+	if c != nil {
+		done, err = w.splice(out, c, offset, size, base)
 	} else {
 		done, err = w.copy(out, r, offset, size, base)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", part, err)
 	}
-	w.progress(base+done, checkExtra)
-	if checkExtra {
-		if ir, ok := r.(idleReader); ok {
-			c := ir.c
-			// A sender waits for us to close, so wait briefly: bytes beyond the size are already here.
-			c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
-			var one [1]byte
-			if n, _ := c.Read(one[:]); n > 0 {
-				out.Close()
-				root.Remove(part)
-				return fmt.Errorf("sender sent more than the %d bytes it announced", size)
-			}
+	w.progress(base+done, c != nil)
+	if c != nil {
+		// A sender waits for us to close, so wait briefly: bytes beyond the size are already here.
+		c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+		var one [1]byte
+		if n, _ := c.Read(one[:]); n > 0 {
+			out.Close()
+			root.Remove(part)
+			return fmt.Errorf("sender sent more than the %d bytes it announced", size)
 		}
 	}
 	if err := out.Close(); err != nil {
@@ -278,11 +289,12 @@ func (w *fileWriter) receive(root *os.Root, part string, r io.Reader, offset, si
 // splice moves the bytes from the connection to the file in the kernel (splice(2) on Linux), 1 MiB at a
 // time for progress and the idle deadline. Holes are not kept this way; large buffers through user space
 // were measured 2-5x slower on a VM whose fresh page-cache memory faults in slowly.
-func (w *fileWriter) splice(out *os.File, r idleReader, offset, size, base int64) (int64, error) {
+func (w *fileWriter) splice(out *os.File, c *net.TCPConn, offset, size, base int64) (int64, error) {
+	idle := w.f.idleTimeout()
 	done := offset
 	for done < size {
-		r.c.SetReadDeadline(time.Now().Add(r.idle))
-		n, err := io.CopyN(out, r.c, min(1<<20, size-done))
+		c.SetReadDeadline(time.Now().Add(idle))
+		n, err := io.CopyN(out, c, min(1<<20, size-done))
 		done += n
 		if done < size {
 			w.progress(base+done, false)
@@ -291,7 +303,7 @@ func (w *fileWriter) splice(out *os.File, r idleReader, offset, size, base int64
 		case errors.Is(err, io.EOF):
 			return done, fmt.Errorf("sender sent %d of %d bytes", done, size)
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			return done, fmt.Errorf("the sender sent nothing for %s: %w", r.idle, err)
+			return done, fmt.Errorf("the sender sent nothing for %s: %w", idle, err)
 		case err != nil:
 			return done, fmt.Errorf("receive after %d of %d bytes: %w", done, size, diskErr(err))
 		}

@@ -236,3 +236,5 @@ func addrPort(t *testing.T, ip string, port int) netip.AddrPort {
 }
 
 func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
+
+func sleepMs(n int) { time.Sleep(time.Duration(n) * time.Millisecond) }

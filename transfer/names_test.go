@@ -237,12 +237,12 @@ func TestNameLongestReceivable(t *testing.T) {
 	}
 	f := &Fetcher{Dir: dir}
 	for k, want := range []string{name, numbered(name, 1)} {
-		part, release, err := f.claimPart(".", name, "0123abcd")
+		part, release, err := f.claimPart(root, ".", name, "0123abcd", false)
 		if err != nil {
 			t.Fatal(err)
 		}
 		w := &fileWriter{f: f, ev: &Event{}}
-		err = w.receive(root, part, strings.NewReader("data"), 0, 4, 0, false)
+		err = w.receive(root, part, nil, strings.NewReader("data"), 0, 4, 0)
 		release()
 		if err != nil {
 			t.Fatalf("BUG: CheckName accepts a %d-byte name, but its .part (%d bytes) cannot be written, so "+

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"hato/protocol/wire"
 )
@@ -33,7 +34,7 @@ func serveFile(c *net.TCPConn, src Source, offset int64) (int64, error) {
 		return 0, fmt.Errorf("serve %s: seek %d: %w", src.Name, offset, err)
 	}
 	want := src.Size - offset
-	n, err := io.Copy(c, io.LimitReader(f, want))
+	n, err := sendChunks(c, f, want)
 	if err != nil {
 		return offset + n, fmt.Errorf("serve %s: %w", src.Name, err)
 	}
@@ -42,6 +43,35 @@ func serveFile(c *net.TCPConn, src Source, offset int64) (int64, error) {
 			src.Name, offset+n, src.Size)
 	}
 	return offset + n, nil
+}
+
+// stallTimeout fails a transfer whose receiver takes nothing for this long (a suspended process, a
+// sleeping laptop), so that the file is not held busy until TCP gives up.
+const stallTimeout = 2 * time.Minute
+
+// sendChunks copies n bytes of f to c by sendfile, 4 MiB at a time, each under a fresh write deadline.
+func sendChunks(c *net.TCPConn, f *os.File, n int64) (int64, error) {
+	var sent int64
+	for sent < n {
+		c.SetWriteDeadline(time.Now().Add(stallTimeout))
+		k, err := io.CopyN(c, f, min(4<<20, n-sent))
+		sent += k
+		if errors.Is(err, io.EOF) {
+			return sent, nil // the file is shorter than offered: the caller says so
+		}
+		if err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// deadlineWriter renews a write deadline before each write to a connection.
+type deadlineWriter struct{ c *net.TCPConn }
+
+func (w deadlineWriter) Write(p []byte) (int, error) {
+	w.c.SetWriteDeadline(time.Now().Add(stallTimeout))
+	return w.c.Write(p)
 }
 
 // treeWriter writes a folder stream: headers and small files through one buffer, large files by sendfile.
@@ -57,7 +87,7 @@ type treeWriter struct {
 // RETPARENT closing each folder. A regular file requested this way is one header and its data. Names
 // are in cs. Symbolic links, special files and names that CheckName refuses are left out.
 func serveTree(c *net.TCPConn, src Source, cs wire.Codepage) (int64, error) {
-	t := &treeWriter{c: c, w: bufio.NewWriterSize(c, 256<<10), cs: cs}
+	t := &treeWriter{c: c, w: bufio.NewWriterSize(deadlineWriter{c}, 256<<10), cs: cs}
 	fi, err := os.Lstat(src.Path)
 	if err != nil {
 		return 0, fmt.Errorf("serve %s: %w", src.Name, err)
@@ -138,7 +168,7 @@ func (t *treeWriter) file(path, name string, fi fs.FileInfo) error {
 	if size <= smallFile {
 		n, err = io.Copy(t.w, io.LimitReader(f, size))
 	} else if err = t.w.Flush(); err == nil {
-		n, err = io.Copy(t.c, io.LimitReader(f, size))
+		n, err = sendChunks(t.c, f, size)
 	}
 	t.bytes += n
 	if err != nil {

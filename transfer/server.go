@@ -16,7 +16,7 @@ import (
 	"hato/protocol/wire"
 )
 
-// DefaultExpiry is how long an offer is served when Config.Expiry is 0 (a day, as a message window stays
+// DefaultExpiry is how long an offer is served when ServerConfig.Expiry is 0 (a day, as a message window stays
 // open on a desk).
 const DefaultExpiry = 24 * time.Hour
 
@@ -119,23 +119,27 @@ func (s *Server) Wait(ctx context.Context, packet uint32) error {
 	for {
 		s.mu.Lock()
 		o, ok := s.offers[packet]
-		finished := !ok || time.Since(o.made) > s.cfg.Expiry || o.finished()
+		var finished, expired bool
+		var expiry time.Time
+		if ok {
+			finished, expiry = o.finished(), o.made.Add(s.cfg.Expiry)
+			expired = time.Now().After(expiry)
+		}
 		changed := s.changed
 		s.mu.Unlock()
-		if finished {
-			if !ok {
-				return fmt.Errorf("offer %d withdrawn", packet)
-			}
-			if !o.finished() {
-				return fmt.Errorf("offer %d expired", packet)
-			}
+		switch {
+		case !ok:
+			return fmt.Errorf("offer %d withdrawn", packet)
+		case finished:
 			return nil
+		case expired:
+			return fmt.Errorf("offer %d expired", packet)
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-changed:
-		case <-time.After(time.Until(o.made.Add(s.cfg.Expiry))):
+		case <-time.After(time.Until(expiry)):
 		}
 	}
 }
@@ -160,10 +164,7 @@ func (s *Server) Release(from protocol.Host, packet uint32) {
 	o, ok := s.offers[packet]
 	var r *recipient
 	if ok {
-		r = o.recipientNamed(from.User, from.Host)
-		if r != nil && !r.at(from.Addr.Addr()) {
-			r = nil // the same check as for serving: names and address
-		}
+		r, _ = o.recipient(from.User, from.Host, from.Addr.Addr()) // the same check as for serving
 		if r != nil {
 			r.released = true
 			s.notifyLocked()
@@ -178,27 +179,21 @@ func (s *Server) Release(from protocol.Host, packet uint32) {
 	}
 }
 
-// recipientNamed finds a recipient by user and host, compared without case as Windows does. A recipient
-// known only by address matches any names.
-func (o *offer) recipientNamed(user, host string) *recipient {
-	for _, r := range o.recipients {
-		if r.host.User == "" || (strings.EqualFold(r.host.User, user) && strings.EqualFold(r.host.Host, host)) {
-			return r
+// recipient finds the recipient with these names (compared without case, as Windows does) at ip, the
+// address the offer was sent to. Addresses a host was merely seen at do not count: any machine can send
+// an entry packet with someone's names. A recipient known only by address matches any names. named
+// reports whether the names alone matched someone, to say why a request is refused.
+func (o *offer) recipient(user, host string, ip netip.Addr) (r *recipient, named bool) {
+	for _, c := range o.recipients {
+		if c.host.User != "" && (!strings.EqualFold(c.host.User, user) || !strings.EqualFold(c.host.Host, host)) {
+			continue
+		}
+		named = named || c.host.User != ""
+		if c.host.Addr.Addr() == ip {
+			return c, true
 		}
 	}
-	return nil
-}
-
-func (r *recipient) at(ip netip.Addr) bool {
-	if r.host.Addr.Addr() == ip {
-		return true
-	}
-	for _, a := range r.host.Addrs {
-		if a.Addr() == ip {
-			return true
-		}
-	}
-	return false
+	return nil, named
 }
 
 // ServeFile answers one GETFILEDATA or GETDIRFILES request and closes the connection. A refusal closes it
@@ -296,13 +291,13 @@ func (s *Server) admit(req protocol.FileRequest) (Source, *recipient, RequestArg
 	case time.Since(o.made) > s.cfg.Expiry:
 		return Source{}, nil, args, fmt.Errorf("offer %d expired after %s", args.Packet, s.cfg.Expiry)
 	}
-	r := o.recipientNamed(req.User, req.Host)
+	r, named := o.recipient(req.User, req.Host, req.From.Addr())
 	switch {
+	case r == nil && named:
+		return Source{}, nil, args, fmt.Errorf("%s@%s asked from %s, not from its address in offer %d",
+			req.User, req.Host, req.From.Addr(), args.Packet)
 	case r == nil:
 		return Source{}, nil, args, fmt.Errorf("%s@%s is not a recipient of offer %d", req.User, req.Host, args.Packet)
-	case !r.at(req.From.Addr()):
-		return Source{}, nil, args, fmt.Errorf("%s@%s asked from %s, not from its address %s",
-			req.User, req.Host, req.From.Addr(), r.host.Addr.Addr())
 	case r.released:
 		return Source{}, nil, args, fmt.Errorf("%s@%s released offer %d", req.User, req.Host, args.Packet)
 	}

@@ -27,6 +27,20 @@ type treeReader struct {
 	done  int64
 }
 
+// frame is a folder of the stream being written: where, and the times its header gave.
+type frame struct {
+	path  string
+	mtime int64
+}
+
+// pending is a received file waiting for the next header before it takes its final name: a sender that
+// sent more bytes than it announced shows only then, as a header that does not parse.
+type pending struct {
+	part, dir, name string
+	h               DirHeader
+	release         func()
+}
+
 // read consumes the stream for the offered folder top. The first header must be a folder; Windows
 // names it after the offer, and so do we. The stream ends with the RETPARENT of the top folder.
 func (t *treeReader) read(r *bufio.Reader, top File) error {
@@ -43,21 +57,55 @@ func (t *treeReader) read(r *bufio.Reader, top File) error {
 	if err != nil {
 		return err
 	}
-	stack := []string{topDir}
-	for len(stack) > 0 {
-		h, err := ReadDirHeader(r, buf)
-		if err != nil {
-			return fmt.Errorf("folder stream in %s: %w", stack[len(stack)-1], eofErr(err))
+	mtime, _ := dirMtime(h)
+	stack := []frame{{topDir, mtime}}
+	seen := map[string]bool{} // names per folder: a stream that repeats one is refused
+	var last *pending
+	defer func() {
+		if last != nil {
+			last.release()
 		}
-		dir := stack[len(stack)-1]
-		switch h.Type() {
-		case TypeRetParent:
-			stack = stack[:len(stack)-1]
-		case TypeDir:
-			name, err := t.name(h)
+	}()
+	for len(stack) > 0 {
+		dir := stack[len(stack)-1].path
+		h, err := ReadDirHeader(r, buf)
+		if errors.Is(err, io.EOF) && last != nil {
+			// The stream ended cleanly after the file: its bytes were exactly as announced.
+			if ferr := t.finishFile(last); ferr != nil {
+				return ferr
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("folder stream in %s: %w", dir, eofErr(err))
+		}
+		if last != nil {
+			err := t.finishFile(last)
+			last.release()
+			last = nil
 			if err != nil {
+				return err
+			}
+		}
+		if h.Type() == TypeRetParent {
+			if m := stack[len(stack)-1].mtime; m > 0 {
+				t.root.Chtimes(dir, time.Unix(m, 0), time.Unix(m, 0))
+			}
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		var name string
+		if h.Type() == TypeDir || h.Type() == TypeRegular {
+			if name, err = t.name(h); err != nil {
 				return fmt.Errorf("folder stream in %s: %w", dir, err)
 			}
+			key := dir + "\x00" + name
+			if seen[key] {
+				return fmt.Errorf("folder stream in %s: %q sent twice", dir, name)
+			}
+			seen[key] = true
+		}
+		switch h.Type() {
+		case TypeDir:
 			if len(stack) >= maxDepth {
 				return fmt.Errorf("folder stream in %s: deeper than %d folders", dir, maxDepth)
 			}
@@ -65,13 +113,10 @@ func (t *treeReader) read(r *bufio.Reader, top File) error {
 			if err != nil {
 				return err
 			}
-			stack = append(stack, sub)
+			mtime, _ := dirMtime(h)
+			stack = append(stack, frame{sub, mtime})
 		case TypeRegular:
-			name, err := t.name(h)
-			if err != nil {
-				return fmt.Errorf("folder stream in %s: %w", dir, err)
-			}
-			if err := t.file(r, w, dir, name, h); err != nil {
+			if last, err = t.receive(r, w, dir, name, h); err != nil {
 				return err
 			}
 		default:
@@ -84,32 +129,34 @@ func (t *treeReader) read(r *bufio.Reader, top File) error {
 	return nil
 }
 
-// file receives one regular file of the stream into dir.
-func (t *treeReader) file(r io.Reader, w *fileWriter, dir, name string, h DirHeader) error {
-	part, release, err := t.f.claimPart(dir, name, "")
+// receive writes one regular file of the stream to a .part in dir.
+func (t *treeReader) receive(r io.Reader, w *fileWriter, dir, name string, h DirHeader) (*pending, error) {
+	part, release, err := t.f.claimPart(t.root, dir, name, "", true)
 	if err != nil {
-		return err
-	}
-	defer release()
-	if _, err := t.root.Lstat(part); err == nil {
-		return fmt.Errorf("folder stream: %s already exists", part)
+		return nil, err
 	}
 	// Progress counts bytes over the whole folder.
-	if err := w.receive(t.root, part, r, 0, h.Size, t.done, false); err != nil {
-		return fmt.Errorf("folder stream: %s: %w", filepath.Join(dir, name), err)
+	if err := w.receive(t.root, part, nil, r, 0, h.Size, t.done); err != nil {
+		release()
+		return nil, fmt.Errorf("folder stream: %s: %w", filepath.Join(dir, name), err)
 	}
 	t.done += h.Size
-	mtime, _ := dirMtime(h)
-	final, err := finish(t.root, dir, part, name, mtime)
+	return &pending{part: part, dir: dir, name: name, h: h, release: release}, nil
+}
+
+// finishFile gives a received file its final name and reports it.
+func (t *treeReader) finishFile(p *pending) error {
+	mtime, _ := dirMtime(p.h)
+	final, err := finish(t.root, p.dir, p.part, p.name, mtime)
 	if err != nil {
 		return err
 	}
 	path := filepath.Join(t.f.Dir, final)
 	t.saved = append(t.saved, path)
 	// The id is the offered folder's: files inside a folder have none of their own.
-	f := File{ID: t.ev.File.ID, Name: name, Size: h.Size, Mtime: mtime, Attr: h.Attr}
+	f := File{ID: t.ev.File.ID, Name: p.name, Size: p.h.Size, Mtime: mtime, Attr: p.h.Attr}
 	t.f.emit(t.ctx, Event{Kind: EventSaved, Packet: t.ev.Packet, File: f, Host: t.ev.Host, Addr: t.ev.Addr,
-		Path: path, Bytes: h.Size, Total: h.Size})
+		Path: path, Bytes: p.h.Size, Total: p.h.Size})
 	return nil
 }
 
@@ -142,9 +189,13 @@ func mkdirFree(root *os.Root, dir, name string) (string, error) {
 	return "", fmt.Errorf("no free name for folder %s", name)
 }
 
+// dirMtime is a header's 14= time, when it is one (after 1970, before the year 36,000).
 func dirMtime(h DirHeader) (int64, bool) {
 	v, ok := File{Ext: h.Ext}.ExtValue(ExtMtime)
-	return int64(v), ok && v > 0 && v < 1<<40
+	if !ok || v == 0 || v >= 1<<40 {
+		return 0, false
+	}
+	return int64(v), true
 }
 
 func eofErr(err error) error {

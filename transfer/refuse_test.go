@@ -415,3 +415,55 @@ func TestEmptyFilesToIptuxCountAsFetched(t *testing.T) {
 		t.Errorf("offer to another client: %v, want still waiting", err)
 	}
 }
+
+// the offer still goes by the address it was sent to: the other machine is refused.
+func TestRefuseSpoofedEntryAddress(t *testing.T) {
+	a, b := pair(t)
+	user, host := b.names()
+	port := int(a.node.Addr().Port())
+	spoof, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 4), Port: port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spoof.Close()
+	entry := wire.Packet{No: 77, User: user, Host: host, Cmd: wire.BrEntry, Msg: []byte("spoof")}.Bytes()
+	if _, err := spoof.WriteToUDPAddrPort(entry, a.node.Addr()); err != nil {
+		t.Fatal(err)
+	}
+	spoofed := addrPort(t, "127.0.0.4", port)
+	for i := 0; i < 200 && !hasAddr(a.node.Hosts(), spoofed); i++ {
+		sleepMs(10)
+	}
+	if !hasAddr(a.node.Hosts(), spoofed) {
+		t.Fatal("the spoofed entry did not reach the host table")
+	}
+	no := offerTo(t, a, b, sourceFiles(t, []byte("secret for b only")))
+	req := rawRequest(user, host, wire.GetFileData, fmt.Sprintf("%x:0:0:", no))
+	expectRefused(t, a, "127.0.0.4", req, "not from its address")
+	expectServed(t, a, "127.0.0.3", req, []byte("secret for b only"))
+}
+
+func hasAddr(hosts []protocol.Host, a interface{ String() string }) bool {
+	for _, h := range hosts {
+		for _, x := range h.Addrs {
+			if x.String() == a.String() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// A recipient known only by address (it never answered) does not lock out the named recipients after it.
+func TestMixedRecipients(t *testing.T) {
+	a, b := pair(t)
+	unknown := protocol.Host{Addr: addrPort(t, "127.0.0.9", int(a.node.Addr().Port()))}
+	to := a.waitHost(t, b.node.Addr().String())
+	no := a.node.NextPacketNo()
+	a.srv.Offer(no, []protocol.Host{unknown, to}, sourceFiles(t, []byte("for both")))
+	user, host := b.names()
+	req := rawRequest(user, host, wire.GetFileData, fmt.Sprintf("%x:0:0:", no))
+	expectServed(t, a, "127.0.0.3", req, []byte("for both"))
+	expectServed(t, a, "127.0.0.9", rawRequest("anyone", "anywhere", wire.GetFileData, fmt.Sprintf("%x:0:0:", no)),
+		[]byte("for both"))
+}

@@ -215,3 +215,23 @@ func TestSeveralRecipients(t *testing.T) {
 		}
 	}
 }
+
+// the sender learns it arrived.
+func TestCompletePartIsFinished(t *testing.T) {
+	a, b := pair(t)
+	src := filepath.Join(t.TempDir(), "done.bin")
+	content := randomBytes(t, 100_000)
+	writeFile(t, src, content)
+	m, file := offerOne(t, a, b, src)
+	writeFile(t, filepath.Join(b.fetcher.Dir, partName("done.bin", offerKey(m, file), 0)), content)
+	paths, err := b.fetcher.Fetch(context.Background(), m, file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fileSum(t, paths[0]) != fileSum(t, src) {
+		t.Error("content differs")
+	}
+	if ev := a.waitTransfer(t, EventServed, nil); ev.Offset != file.Size {
+		t.Errorf("served from offset %d, want %d (nothing left to send)", ev.Offset, file.Size)
+	}
+}

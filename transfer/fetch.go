@@ -85,7 +85,7 @@ func (f *Fetcher) fetch(ctx context.Context, m *protocol.Message, file File, ev 
 		return rd.saved, ctxErr(ctx, err)
 	}
 
-	part, release, err := f.claimPart(root, ".", file.Name, offerKey(m, file), false)
+	part, release, err := f.claimPart(".", file.Name, offerKey(m, file))
 	if err != nil {
 		return nil, err
 	}
@@ -169,9 +169,8 @@ func (f *Fetcher) idleTimeout() time.Duration {
 }
 
 // claimPart reserves partName(name, key, 0) in dir for this fetch, or the next k while another fetch of
-// this Fetcher writes the first. With fresh it also skips names that exist (a folder's own file may be
-// called "x.part").
-func (f *Fetcher) claimPart(root *os.Root, dir, name, key string, fresh bool) (string, func(), error) {
+// this Fetcher writes the first.
+func (f *Fetcher) claimPart(dir, name, key string) (string, func(), error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.parts == nil {
@@ -179,11 +178,6 @@ func (f *Fetcher) claimPart(root *os.Root, dir, name, key string, fresh bool) (s
 	}
 	for k := 0; k < 1000; k++ {
 		p := filepath.Join(dir, partName(name, key, k))
-		if fresh {
-			if _, err := root.Lstat(p); err == nil {
-				continue
-			}
-		}
 		if !f.parts[p] {
 			f.parts[p] = true
 			return p, func() { f.mu.Lock(); delete(f.parts, p); f.mu.Unlock() }, nil

@@ -27,18 +27,21 @@ type treeReader struct {
 	done  int64
 }
 
-// frame is a folder of the stream being written: where, and the times its header gave.
+// frame is a folder of the stream being written: its path under the download folder, a root opened on
+// it (so that each file operation is one system call on one name, with no path to walk), and the time
+// its header gave.
 type frame struct {
 	path  string
+	root  *os.Root
 	mtime int64
 }
 
 // pending is a received file waiting for the next header before it takes its final name: a sender that
 // sent more bytes than it announced shows only then, as a header that does not parse.
 type pending struct {
-	part, dir, name string
-	h               DirHeader
-	release         func()
+	in         frame
+	part, name string
+	h          DirHeader
 }
 
 // read consumes the stream for the offered folder top. The first header must be a folder; Windows
@@ -53,21 +56,20 @@ func (t *treeReader) read(r *bufio.Reader, top File) error {
 	if h.Type() != TypeDir {
 		return fmt.Errorf("folder stream: starts with type %#x, not a folder", h.Type())
 	}
-	topDir, err := mkdirFree(t.root, ".", top.Name)
+	topFrame, err := openFrame(t.root, ".", top.Name, h)
 	if err != nil {
 		return err
 	}
-	mtime, _ := dirMtime(h)
-	stack := []frame{{topDir, mtime}}
-	seen := map[string]bool{} // names per folder: a stream that repeats one is refused
-	var last *pending
+	stack := []frame{topFrame}
 	defer func() {
-		if last != nil {
-			last.release()
+		for _, f := range stack {
+			f.root.Close()
 		}
 	}()
+	seen := map[string]bool{} // names per folder: a stream that repeats one is refused
+	var last *pending
 	for len(stack) > 0 {
-		dir := stack[len(stack)-1].path
+		in := stack[len(stack)-1]
 		h, err := ReadDirHeader(r, buf)
 		if errors.Is(err, io.EOF) && last != nil {
 			// The stream ended cleanly after the file: its bytes were exactly as announced.
@@ -76,82 +78,115 @@ func (t *treeReader) read(r *bufio.Reader, top File) error {
 			}
 		}
 		if err != nil {
-			return fmt.Errorf("folder stream in %s: %w", dir, eofErr(err))
+			return fmt.Errorf("folder stream in %s: %w", in.path, eofErr(err))
 		}
 		if last != nil {
 			err := t.finishFile(last)
-			last.release()
 			last = nil
 			if err != nil {
 				return err
 			}
 		}
 		if h.Type() == TypeRetParent {
-			if m := stack[len(stack)-1].mtime; m > 0 {
-				t.root.Chtimes(dir, time.Unix(m, 0), time.Unix(m, 0))
+			if in.mtime > 0 {
+				in.root.Chtimes(".", time.Unix(in.mtime, 0), time.Unix(in.mtime, 0))
 			}
+			in.root.Close()
 			stack = stack[:len(stack)-1]
 			continue
 		}
 		var name string
 		if h.Type() == TypeDir || h.Type() == TypeRegular {
 			if name, err = t.name(h); err != nil {
-				return fmt.Errorf("folder stream in %s: %w", dir, err)
+				return fmt.Errorf("folder stream in %s: %w", in.path, err)
 			}
-			key := dir + "\x00" + name
+			key := in.path + "\x00" + name
 			if seen[key] {
-				return fmt.Errorf("folder stream in %s: %q sent twice", dir, name)
+				return fmt.Errorf("folder stream in %s: %q sent twice", in.path, name)
 			}
 			seen[key] = true
 		}
 		switch h.Type() {
 		case TypeDir:
 			if len(stack) >= maxDepth {
-				return fmt.Errorf("folder stream in %s: deeper than %d folders", dir, maxDepth)
+				return fmt.Errorf("folder stream in %s: deeper than %d folders", in.path, maxDepth)
 			}
-			sub, err := mkdirFree(t.root, dir, name)
+			sub, err := openFrame(in.root, in.path, name, h)
 			if err != nil {
 				return err
 			}
-			mtime, _ := dirMtime(h)
-			stack = append(stack, frame{sub, mtime})
+			stack = append(stack, sub)
 		case TypeRegular:
-			if last, err = t.receive(r, w, dir, name, h); err != nil {
+			if last, err = t.receive(r, w, in, name, h); err != nil {
 				return err
 			}
 		default:
 			// Symbolic links, devices and the like are never created; skip whatever data they carry.
 			if _, err := io.CopyN(io.Discard, r, h.Size); err != nil {
-				return fmt.Errorf("folder stream in %s: %w", dir, eofErr(err))
+				return fmt.Errorf("folder stream in %s: %w", in.path, eofErr(err))
 			}
 		}
 	}
 	return nil
 }
 
-// receive writes one regular file of the stream to a .part in dir.
-func (t *treeReader) receive(r io.Reader, w *fileWriter, dir, name string, h DirHeader) (*pending, error) {
-	part, release, err := t.f.claimPart(t.root, dir, name, "", true)
+// openFrame makes folder name in parent (at path), or "name (1)" and so on when the name is taken, and
+// opens a root on it.
+func openFrame(parent *os.Root, path, name string, h DirHeader) (frame, error) {
+	made, err := mkdirFree(parent, ".", name)
 	if err != nil {
-		return nil, err
+		return frame{}, err
+	}
+	sub, err := parent.OpenRoot(made)
+	if err != nil {
+		return frame{}, fmt.Errorf("open folder %s: %w", filepath.Join(path, made), err)
+	}
+	mtime, _ := dirMtime(h)
+	return frame{path: filepath.Join(path, made), root: sub, mtime: mtime}, nil
+}
+
+// receive writes one regular file of the stream to a new .part in its folder.
+func (t *treeReader) receive(r io.Reader, w *fileWriter, in frame, name string, h DirHeader) (*pending, error) {
+	part, out, err := createPart(in.root, name)
+	if err != nil {
+		return nil, fmt.Errorf("folder stream: %s: %w", filepath.Join(in.path, name), err)
 	}
 	// Progress counts bytes over the whole folder.
-	if err := w.receive(t.root, part, nil, r, 0, h.Size, t.done); err != nil {
-		release()
-		return nil, fmt.Errorf("folder stream: %s: %w", filepath.Join(dir, name), err)
+	_, err = w.copy(out, r, 0, h.Size, t.done)
+	if cerr := out.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("write: %w", diskErr(cerr))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("folder stream: %s: %w", filepath.Join(in.path, part), err)
 	}
 	t.done += h.Size
-	return &pending{part: part, dir: dir, name: name, h: h, release: release}, nil
+	return &pending{in: in, part: part, name: name, h: h}, nil
+}
+
+// createPart creates name's .part in root, exclusively: a file of the folder may itself be called
+// "x.part", and the exclusive create never follows a link.
+func createPart(root *os.Root, name string) (string, *os.File, error) {
+	for k := 0; k < 1000; k++ {
+		part := partName(name, "", k)
+		out, err := root.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil {
+			return part, out, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", nil, fmt.Errorf("create %s: %w", part, diskErr(err))
+		}
+	}
+	return "", nil, fmt.Errorf("no free name for %s.part", name)
 }
 
 // finishFile gives a received file its final name and reports it.
 func (t *treeReader) finishFile(p *pending) error {
 	mtime, _ := dirMtime(p.h)
-	final, err := finish(t.root, p.dir, p.part, p.name, mtime)
+	final, err := finish(p.in.root, ".", p.part, p.name, mtime)
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(t.f.Dir, final)
+	path := filepath.Join(t.f.Dir, p.in.path, final)
 	t.saved = append(t.saved, path)
 	// The id is the offered folder's: files inside a folder have none of their own.
 	f := File{ID: t.ev.File.ID, Name: p.name, Size: p.h.Size, Mtime: mtime, Attr: p.h.Attr}

@@ -159,11 +159,14 @@ func (p *peer) waitTransfer(t testing.TB, kind EventKind, match func(Event) bool
 }
 
 // pair starts two peers on 127.0.0.2 and 127.0.0.3 that know each other.
-func pair(t testing.TB) (a, b *peer) {
+func pair(t testing.TB) (a, b *peer) { return pairWith(t, nil) }
+
+// pairWith is pair with a mutate for the first peer (the sender in most tests).
+func pairWith(t testing.TB, mutateA func(*protocol.Config, *ServerConfig)) (a, b *peer) {
 	t.Helper()
 	port := testPort(t)
 	pa, pb := "127.0.0.2:"+itoa(port), "127.0.0.3:"+itoa(port)
-	a = startPeer(t, "127.0.0.2", port, nil, pb)
+	a = startPeer(t, "127.0.0.2", port, mutateA, pb)
 	b = startPeer(t, "127.0.0.3", port, nil, pa)
 	a.waitHost(t, pb)
 	b.waitHost(t, pa)

@@ -121,18 +121,6 @@ func expectServed(t *testing.T, a *peer, fromIP string, req []byte, want []byte)
 	}
 }
 
-// pairWith is pair with a mutate for the first peer (the sender in these tests).
-func pairWith(t *testing.T, mutateA func(*protocol.Config, *ServerConfig)) (a, b *peer) {
-	t.Helper()
-	port := testPort(t)
-	pa, pb := "127.0.0.2:"+itoa(port), "127.0.0.3:"+itoa(port)
-	a = startPeer(t, "127.0.0.2", port, mutateA, pb)
-	b = startPeer(t, "127.0.0.3", port, nil, pa)
-	a.waitHost(t, pb)
-	b.waitHost(t, pa)
-	return a, b
-}
-
 func TestRefuseWrongSourceIP(t *testing.T) {
 	a, b := pair(t)
 	content := []byte("secret payload")

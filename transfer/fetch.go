@@ -2,7 +2,6 @@ package transfer
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -22,9 +21,6 @@ import (
 	"hato/protocol/wire"
 )
 
-// maxDepth bounds folder nesting in a received stream.
-const maxDepth = 128
-
 // Fetcher downloads offered files and folders into Dir.
 type Fetcher struct {
 	Node *protocol.Node
@@ -42,7 +38,7 @@ type Fetcher struct {
 }
 
 // Fetch downloads one attachment of message m into f.Dir and returns the paths it saved (one for a file;
-// every file of a folder). It writes to NAME.part and renames when complete; a name already taken
+// every file of a folder). It writes to a .part and renames when complete; a name already taken
 // becomes "name (1).ext". From another Hato it resumes an interrupted file from its .part. Cancel ctx to
 // stop; the .part stays.
 func (f *Fetcher) Fetch(ctx context.Context, m *protocol.Message, file File) ([]string, error) {
@@ -124,7 +120,7 @@ func (f *Fetcher) fetchData(ctx context.Context, root *os.Root, m *protocol.Mess
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 	w := &fileWriter{f: f, ev: ev, ctx: ctx, start: time.Now()}
-	return w.receive(root, part, c, nil, offset, file.Size, 0)
+	return w.receive(root, part, c, offset, file.Size)
 }
 
 // dial connects to the sender's TCP port (the port of its UDP packets) and sends the request.
@@ -156,9 +152,13 @@ func (r idleReader) Read(p []byte) (int, error) {
 	r.c.SetReadDeadline(time.Now().Add(r.idle))
 	n, err := r.c.Read(p)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
-		err = fmt.Errorf("the sender sent nothing for %s: %w", r.idle, err)
+		err = idleErr(r.idle, err)
 	}
 	return n, err
+}
+
+func idleErr(idle time.Duration, err error) error {
+	return fmt.Errorf("the sender sent nothing for %s: %w", idle, err)
 }
 
 func (f *Fetcher) idleTimeout() time.Duration {
@@ -222,9 +222,6 @@ func finish(root *os.Root, dir, part, name string, mtime int64) (string, error) 
 	return "", fmt.Errorf("no free name for %s", name)
 }
 
-// zeros is one receive buffer of zero bytes, to recognise holes.
-var zeros = make([]byte, 1<<20)
-
 // fileWriter receives file data into a .part and reports progress.
 type fileWriter struct {
 	f     *Fetcher
@@ -235,10 +232,9 @@ type fileWriter struct {
 	buf   []byte
 }
 
-// receive writes exactly size-offset bytes into part (appending from offset), reporting progress as base
-// plus the bytes done. With a connection c (a single file) the bytes come from c by splice and the sender
-// must not have more than it announced; otherwise they come from r (a folder stream's buffer).
-func (w *fileWriter) receive(root *os.Root, part string, c *net.TCPConn, r io.Reader, offset, size, base int64) error {
+// receive writes the bytes from offset to size of one file from c into part (appending from offset). The
+// sender must not have more than it announced.
+func (w *fileWriter) receive(root *os.Root, part string, c *net.TCPConn, offset, size int64) error {
 	if fi, err := root.Lstat(part); err == nil && !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s exists and is not a regular file", part)
 	}
@@ -254,25 +250,18 @@ func (w *fileWriter) receive(root *os.Root, part string, c *net.TCPConn, r io.Re
 	if _, err := out.Seek(offset, io.SeekStart); err != nil {
 		return fmt.Errorf("seek %s: %w", part, err)
 	}
-	var done int64
-	if c != nil {
-		done, err = w.splice(out, c, offset, size, base)
-	} else {
-		done, err = w.copy(out, r, offset, size, base)
-	}
+	done, err := w.splice(out, c, offset, size)
 	if err != nil {
 		return fmt.Errorf("%s: %w", part, err)
 	}
-	w.progress(base+done, c != nil)
-	if c != nil {
-		// A sender waits for us to close, so wait briefly: bytes beyond the size are already here.
-		c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
-		var one [1]byte
-		if n, _ := c.Read(one[:]); n > 0 {
-			out.Close()
-			root.Remove(part)
-			return fmt.Errorf("sender sent more than the %d bytes it announced", size)
-		}
+	w.progress(done, true)
+	// A sender waits for us to close, so wait briefly: bytes beyond the size are already here.
+	c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	var one [1]byte
+	if n, _ := c.Read(one[:]); n > 0 {
+		out.Close()
+		root.Remove(part)
+		return fmt.Errorf("sender sent more than the %d bytes it announced", size)
 	}
 	if err := out.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", part, diskErr(err))
@@ -283,7 +272,7 @@ func (w *fileWriter) receive(root *os.Root, part string, c *net.TCPConn, r io.Re
 // splice moves the bytes from the connection to the file in the kernel (splice(2) on Linux), 1 MiB at a
 // time for progress and the idle deadline. Holes are not kept this way; large buffers through user space
 // were measured 2-5x slower on a VM whose fresh page-cache memory faults in slowly.
-func (w *fileWriter) splice(out *os.File, c *net.TCPConn, offset, size, base int64) (int64, error) {
+func (w *fileWriter) splice(out *os.File, c *net.TCPConn, offset, size int64) (int64, error) {
 	idle := w.f.idleTimeout()
 	done := offset
 	for done < size {
@@ -291,54 +280,15 @@ func (w *fileWriter) splice(out *os.File, c *net.TCPConn, offset, size, base int
 		n, err := io.CopyN(out, c, min(1<<20, size-done))
 		done += n
 		if done < size {
-			w.progress(base+done, false)
+			w.progress(done, false)
 		}
 		switch {
 		case errors.Is(err, io.EOF):
 			return done, fmt.Errorf("sender sent %d of %d bytes", done, size)
 		case errors.Is(err, os.ErrDeadlineExceeded):
-			return done, fmt.Errorf("the sender sent nothing for %s: %w", idle, err)
+			return done, idleErr(idle, err)
 		case err != nil:
 			return done, fmt.Errorf("receive after %d of %d bytes: %w", done, size, diskErr(err))
-		}
-	}
-	return done, nil
-}
-
-// copy reads through a buffer (a folder stream's) and writes, skipping whole blocks of zeros: a sparse
-// file stays sparse.
-func (w *fileWriter) copy(out *os.File, r io.Reader, offset, size, base int64) (int64, error) {
-	if w.buf == nil {
-		w.buf = make([]byte, len(zeros))
-	}
-	done := offset
-	hole := false // the file ends in a skipped run of zeros: Truncate gives it its length
-	for done < size {
-		chunk := w.buf[:min(int64(len(w.buf)), size-done)]
-		n, err := io.ReadFull(r, chunk)
-		if n > 0 {
-			if hole = n == len(w.buf) && bytes.Equal(chunk, zeros[:n]); hole {
-				if _, err := out.Seek(int64(n), io.SeekCurrent); err != nil {
-					return done, fmt.Errorf("write: %w", err)
-				}
-			} else if _, err := out.Write(chunk[:n]); err != nil {
-				return done, fmt.Errorf("write: %w", diskErr(err))
-			}
-			done += int64(n)
-			if done < size {
-				w.progress(base+done, false)
-			}
-		}
-		if err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				return done, fmt.Errorf("sender sent %d of %d bytes", done, size)
-			}
-			return done, fmt.Errorf("receive after %d of %d bytes: %w", done, size, err)
-		}
-	}
-	if hole {
-		if err := out.Truncate(size); err != nil {
-			return done, fmt.Errorf("write: %w", diskErr(err))
 		}
 	}
 	return done, nil

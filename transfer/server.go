@@ -40,7 +40,6 @@ type Server struct {
 }
 
 type offer struct {
-	packet     uint32
 	made       time.Time
 	files      map[uint64]Source
 	recipients []*recipient
@@ -75,7 +74,7 @@ func NewServer(cfg ServerConfig) *Server {
 // Offer registers files offered in message packet to the recipients, before the message goes out.
 // A recipient known only by address (it never announced itself) is matched by address alone.
 func (s *Server) Offer(packet uint32, to []protocol.Host, files []Source) {
-	o := &offer{packet: packet, made: time.Now(), files: map[uint64]Source{}}
+	o := &offer{made: time.Now(), files: map[uint64]Source{}}
 	for _, f := range files {
 		o.files[f.ID] = f
 	}

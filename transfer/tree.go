@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,9 @@ import (
 
 	"hato/protocol/wire"
 )
+
+// maxDepth bounds folder nesting in a received stream.
+const maxDepth = 128
 
 // treeReader writes a received GETDIRFILES stream under a new top folder, checking every name.
 type treeReader struct {
@@ -141,7 +145,7 @@ func openFrame(parent *os.Root, path, name string, h DirHeader) (frame, error) {
 	if err != nil {
 		return frame{}, fmt.Errorf("open folder %s: %w", filepath.Join(path, made), err)
 	}
-	mtime, _ := dirMtime(h)
+	mtime := dirMtime(h)
 	return frame{path: filepath.Join(path, made), root: sub, mtime: mtime}, nil
 }
 
@@ -152,7 +156,7 @@ func (t *treeReader) receive(r io.Reader, w *fileWriter, in frame, name string, 
 		return nil, fmt.Errorf("folder stream: %s: %w", filepath.Join(in.path, name), err)
 	}
 	// Progress counts bytes over the whole folder.
-	_, err = w.copy(out, r, 0, h.Size, t.done)
+	_, err = w.copy(out, r, h.Size, t.done)
 	if cerr := out.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("write: %w", diskErr(cerr))
 	}
@@ -181,7 +185,7 @@ func createPart(root *os.Root, name string) (string, *os.File, error) {
 
 // finishFile gives a received file its final name and reports it.
 func (t *treeReader) finishFile(p *pending) error {
-	mtime, _ := dirMtime(p.h)
+	mtime := dirMtime(p.h)
 	final, err := finish(p.in.root, ".", p.part, p.name, mtime)
 	if err != nil {
 		return err
@@ -224,13 +228,14 @@ func mkdirFree(root *os.Root, dir, name string) (string, error) {
 	return "", fmt.Errorf("no free name for folder %s", name)
 }
 
-// dirMtime is a header's 14= time, when it is one (after 1970, before the year 36,000).
-func dirMtime(h DirHeader) (int64, bool) {
+// dirMtime is a header's 14= time, or 0 when it has none that is plausible (after 1970, before the
+// year 36,000).
+func dirMtime(h DirHeader) int64 {
 	v, ok := File{Ext: h.Ext}.ExtValue(ExtMtime)
-	if !ok || v == 0 || v >= 1<<40 {
-		return 0, false
+	if !ok || v >= 1<<40 {
+		return 0
 	}
-	return int64(v), true
+	return int64(v)
 }
 
 func eofErr(err error) error {
@@ -238,4 +243,46 @@ func eofErr(err error) error {
 		return fmt.Errorf("stream ended early: %w", io.ErrUnexpectedEOF)
 	}
 	return err
+}
+
+// zeros is one receive buffer of zero bytes, to recognise holes.
+var zeros = make([]byte, 1<<20)
+
+// copy writes the next size bytes of a folder stream to out, reporting progress as base plus the bytes
+// done. Whole blocks of zeros are skipped, not written: a sparse file stays sparse.
+func (w *fileWriter) copy(out *os.File, r io.Reader, size, base int64) (int64, error) {
+	if w.buf == nil {
+		w.buf = make([]byte, len(zeros))
+	}
+	var done int64
+	hole := false // the file ends in a skipped run of zeros: Truncate gives it its length
+	for done < size {
+		chunk := w.buf[:min(int64(len(w.buf)), size-done)]
+		n, err := io.ReadFull(r, chunk)
+		if n > 0 {
+			if hole = n == len(w.buf) && bytes.Equal(chunk, zeros[:n]); hole {
+				if _, err := out.Seek(int64(n), io.SeekCurrent); err != nil {
+					return done, fmt.Errorf("write: %w", err)
+				}
+			} else if _, err := out.Write(chunk[:n]); err != nil {
+				return done, fmt.Errorf("write: %w", diskErr(err))
+			}
+			done += int64(n)
+			if done < size {
+				w.progress(base+done, false)
+			}
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return done, fmt.Errorf("sender sent %d of %d bytes", done, size)
+			}
+			return done, fmt.Errorf("receive after %d of %d bytes: %w", done, size, err)
+		}
+	}
+	if hole {
+		if err := out.Truncate(size); err != nil {
+			return done, fmt.Errorf("write: %w", diskErr(err))
+		}
+	}
+	return done, nil
 }

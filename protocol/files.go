@@ -130,11 +130,7 @@ func (n *Node) onRelease(from netip.AddrPort, p wire.Packet) {
 	if err != nil || n.cfg.Files == nil {
 		return
 	}
-	h := n.hostAt(from, p)
-	if h == nil {
-		h = &Host{User: n.decode([]byte(p.User), p, nil), Host: n.decode([]byte(p.Host), p, nil), Addr: from}
-	}
-	n.cfg.Files.Release(*h, uint32(no))
+	n.cfg.Files.Release(n.sender(from, p), uint32(no))
 }
 
 // NextPacketNo reserves a packet number, for an offer that must be registered before its message goes out.
@@ -143,11 +139,10 @@ func (n *Node) NextPacketNo() uint32 { return n.nextNo() }
 // FileRequestPacket builds a GETFILEDATA or GETDIRFILES request to h. With utf8 (the offer had UTF8OPT) the
 // request asks for UTF-8 names, as Windows does; otherwise it is written in h's charset.
 func (n *Node) FileRequestPacket(h Host, cmd wire.Command, args string, utf8 bool) []byte {
-	hp := n.known(h)
 	if utf8 {
 		return n.packet(wire.UTF8, cmd|wire.UTF8Opt, []byte(args), nil).Bytes()
 	}
-	return n.packetFor(hp, cmd, args, nil).Bytes()
+	return n.packetFor(n.known(h), cmd, args, nil).Bytes()
 }
 
 // Release tells the sender of m that we will not fetch its attachments (RELEASEFILES).

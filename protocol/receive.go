@@ -260,12 +260,16 @@ func (n *Node) onReceipt(kind EventKind, from netip.AddrPort, p wire.Packet) {
 	if err != nil {
 		return
 	}
-	h := n.hostAt(from, p)
-	if h == nil {
-		hint := &Host{Iptux: isIptux(p)}
-		h = &Host{User: n.decode([]byte(p.User), p, hint), Host: n.decode([]byte(p.Host), p, hint), Addr: from}
+	n.emit(Event{Kind: kind, Host: n.sender(from, p), Packet: uint32(no)})
+}
+
+// sender is the known host behind p, or one made of its header's names when it never announced itself.
+func (n *Node) sender(from netip.AddrPort, p wire.Packet) Host {
+	if h := n.hostAt(from, p); h != nil {
+		return *h
 	}
-	n.emit(Event{Kind: kind, Host: *h, Packet: uint32(no)})
+	hint := &Host{Iptux: isIptux(p)}
+	return Host{User: n.decode([]byte(p.User), p, hint), Host: n.decode([]byte(p.Host), p, hint), Addr: from}
 }
 
 func (n *Node) onInfo(kind EventKind, from netip.AddrPort, p wire.Packet) {

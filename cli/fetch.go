@@ -70,13 +70,7 @@ func fetch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	out := newLineWriter(stdout)
 	xfer := make(chan transfer.Event, 64)
-	printed := make(chan struct{})
-	go func() {
-		defer close(printed)
-		for ev := range xfer {
-			out.write(fromTransfer(ev))
-		}
-	}()
+	printed := printEach(xfer, func(ev transfer.Event) { out.write(fromTransfer(ev)) })
 	f := &transfer.Fetcher{Node: node, Dir: *dir, Events: xfer, ProgressEvery: time.Second}
 	failed := 0
 	for _, file := range files {
@@ -85,7 +79,7 @@ func fetch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	close(xfer)
-	<-printed
+	printed()
 	if failed > 0 {
 		fmt.Fprintf(stderr, "hato fetch: %d of %d failed\n", failed, len(files))
 		return 1

@@ -145,3 +145,16 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// printEach prints every event of ch with print until ch is closed; the returned wait returns once the
+// last one is printed.
+func printEach(ch <-chan transfer.Event, print func(transfer.Event)) (wait func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range ch {
+			print(ev)
+		}
+	}()
+	return func() { <-done }
+}

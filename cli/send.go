@@ -75,15 +75,9 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	printed := make(chan struct{})
-	go func() {
-		defer close(printed)
-		for ev := range xfer {
-			printTransfer(ev, stdout, stderr)
-		}
-	}()
+	printed := printEach(xfer, func(ev transfer.Event) { printTransfer(ev, stdout, stderr) })
 	// Runs after the node stopped (defers run last first): nothing emits any more.
-	defer func() { close(xfer); <-printed }()
+	defer func() { close(xfer); printed() }()
 	defer runInBackground(node)()
 
 	if *broadcast {

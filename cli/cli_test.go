@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -17,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"hato/internal/netlab"
 	"hato/protocol"
 )
 
@@ -25,12 +25,7 @@ import (
 
 func freePort(t *testing.T) string {
 	t.Helper()
-	u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer u.Close()
-	return fmt.Sprint(u.LocalAddr().(*net.UDPAddr).Port)
+	return fmt.Sprint(netlab.FreePort(t))
 }
 
 // server is `hato serve` running in-process with its output parsed line by line.

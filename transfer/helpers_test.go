@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"io"
 	"io/fs"
-	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -17,25 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"hato/internal/netlab"
 	"hato/protocol"
 )
 
-// testPort picks a port number free on 127.0.0.1 for UDP and TCP; peers bind it on 127.0.0.2, .3, ...
+// testPort picks a free loopback port number for the test's nodes.
 func testPort(t testing.TB) int {
-	t.Helper()
-	for range 50 {
-		u, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := u.LocalAddr().(*net.UDPAddr).Port
-		u.Close()
-		if port < 60000 {
-			return port
-		}
-	}
-	t.Fatal("no free port")
-	return 0
+	return netlab.FreePort(t)
 }
 
 // peer is a running node with a file server, a fetcher and their events.

@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	fyne.io/fyne/v2 v2.8.1
+	golang.org/x/crypto v0.35.0
 	golang.org/x/text v0.43.0
 )
 

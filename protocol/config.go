@@ -48,6 +48,18 @@ type Config struct {
 	// hands it every TCP request; without it TCP connections are closed at once.
 	Files FileServer
 
+	// Keys are our RSA keys. With them entry packets advertise ENCRYPTOPT and messages to peers that can
+	// read them are encrypted and signed; without them (first start, still generating: see SetKeys)
+	// everything goes in the clear.
+	Keys *Keys
+	// RequireEncryption is the user's "never send unencrypted": Send fails for a peer it cannot encrypt to.
+	RequireEncryption bool
+	// FingerprintName appends our key's fingerprint to User ("taro-<30a70db77433793e>", draft-10) so
+	// that nobody else can use the name. Needs Keys.
+	FingerprintName bool
+	KeyInterval     time.Duration // GETPUBKEY resend interval (500 ms)
+	KeyTries        int           // GETPUBKEY sends before sending in the clear (3)
+
 	Logger *slog.Logger
 }
 
@@ -65,6 +77,8 @@ func DefaultConfig() Config {
 		ReadInterval:  750 * time.Millisecond,
 		ReadTries:     12,
 		EntryRepeat:   5 * time.Second,
+		KeyInterval:   500 * time.Millisecond,
+		KeyTries:      3,
 	}
 }
 

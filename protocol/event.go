@@ -3,6 +3,7 @@ package protocol
 import (
 	"time"
 
+	"hato/protocol/crypt"
 	"hato/protocol/wire"
 )
 
@@ -21,6 +22,9 @@ const (
 	EventInfo         EventKind = "info"          // Host's version string (Text)
 	EventAbsenceInfo  EventKind = "absence-info"  // Host's absence text (Text)
 	EventListReceived EventKind = "list-received" // a host-list exchange finished (Text: how many rows)
+	// EventRejected: a packet from Host was dropped or could not be read (Text says why, Packet is its
+	// number): a message that does not decrypt, a spoofed fingerprinted name, a bad key answer.
+	EventRejected EventKind = "rejected"
 )
 
 // Event is one thing the node reports. Only the fields its Kind names are set.
@@ -38,11 +42,16 @@ type Message struct {
 	From      Host
 	Text      string
 	Cmd       wire.Command
-	Sealed    bool   // SECRETOPT: show only after the user opens it, then call Node.Open
-	Locked    bool   // PASSWORDOPT: the sender asked for a password before opening
-	Broadcast bool   // sent to everyone; never acknowledged
-	Multicast bool   // one of several recipients
-	AutoReply bool   // an absence auto-reply; never answered
-	Files     string // the attachment list in UTF-8 when FILEATTACHOPT is set (parsed by package transfer)
+	Sealed    bool              // SECRETOPT: show only after the user opens it, then call Node.Open
+	Locked    bool              // PASSWORDOPT: the sender asked for a password before opening
+	Broadcast bool              // sent to everyone; never acknowledged
+	Multicast bool              // one of several recipients
+	AutoReply bool              // an absence auto-reply; never answered
+	Files     string            // the attachment list in UTF-8 when FILEATTACHOPT is set (parsed by package transfer)
+	Encrypted bool              // it came encrypted (ENCRYPTOPT) and was decrypted
+	Cipher    string            // which pair, e.g. "RSA2048+AES256", when Encrypted
+	Signed    bool              // it carried a signature
+	Verified  bool              // the signature checked out with the sender's key
+	To        []crypt.Recipient // every recipient, when the sender listed them (encrypted, several recipients)
 	Received  time.Time
 }

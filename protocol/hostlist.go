@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"hato/protocol/crypt"
 	"hato/protocol/wire"
 )
 
@@ -149,6 +150,10 @@ func (n *Node) mergeListRow(r wire.ListEntry, p wire.Packet, now time.Time) {
 		Addr: addr, Caps: r.Status.Opts(), Absent: r.Status.Has(wire.AbsenceOpt), Seen: now,
 	}
 	if n.self(addr) || (h.User == n.cfg.User && h.Host == n.cfg.Host && addr.Port() == n.addr.Port()) {
+		return
+	}
+	if _, _, fp := crypt.SplitFingerprintName(h.User); fp && !h.Caps.Has(wire.EncryptOpt) && r.Status.Mode() != wire.BrExit {
+		n.log.Debug("host list: fingerprinted name without ENCRYPTOPT dropped", "user", h.User)
 		return
 	}
 	if r.Status == 0 || r.Status.Mode() == wire.BrExit {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"hato/protocol/crypt"
 	"hato/protocol/wire"
 )
 
@@ -47,6 +48,9 @@ type Node struct {
 	acks        map[ackKey]chan struct{} // RECVMSG / ANSREADMSG we wait for
 	autoReplied map[hostKey]bool
 	list        listRequest
+	keys        *Keys
+	peerKeys    map[netip.AddrPort]peerKey       // by the host's address (Host.Addr)
+	keyWait     map[netip.AddrPort]chan struct{} // closed when that host's ANSPUBKEY arrives
 
 	ready chan struct{}  // closed once Run has started
 	wg    sync.WaitGroup // every goroutine the node starts
@@ -71,6 +75,15 @@ func Listen(cfg Config) (*Node, error) {
 		cfg.User, cfg.Host = cmp.Or(cfg.User, d.User), cmp.Or(cfg.Host, d.Host)
 	}
 	cfg.User, cfg.Host = cleanName(cfg.User), cleanName(cfg.Host)
+	if cfg.FingerprintName {
+		if cfg.Keys == nil {
+			return nil, errors.New("listen: a fingerprinted user name needs keys")
+		}
+		if _, _, ok := crypt.SplitFingerprintName(cfg.User); !ok {
+			cfg.User = crypt.FingerprintName(cfg.User, &cfg.Keys.RSA2048.PublicKey)
+		}
+	}
+	cfg.KeyInterval, cfg.KeyTries = cmp.Or(cfg.KeyInterval, 500*time.Millisecond), cmp.Or(cfg.KeyTries, 3)
 	if cfg.Port < 0 || cfg.Port > 65535 {
 		return nil, fmt.Errorf("listen: port %d out of range 0..65535", cfg.Port)
 	}
@@ -96,6 +109,9 @@ func Listen(cfg Config) (*Node, error) {
 		seen:        map[seenKey]time.Time{},
 		acks:        map[ackKey]chan struct{}{},
 		autoReplied: map[hostKey]bool{},
+		keys:        cfg.Keys,
+		peerKeys:    map[netip.AddrPort]peerKey{},
+		keyWait:     map[netip.AddrPort]chan struct{}{},
 		ready:       make(chan struct{}),
 	}
 	if n.log == nil {
@@ -185,6 +201,13 @@ func (n *Node) Run(ctx context.Context, events chan<- Event) error {
 	n.tcp.Close()
 	n.wg.Wait()
 	return nil
+}
+
+// runContext is Run's context, for goroutines a handler starts.
+func (n *Node) runContext() context.Context {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.ctx
 }
 
 // after runs fn once d has passed, unless the node stops first.

@@ -55,6 +55,9 @@ func (n *Node) entryOpts() wire.Command {
 	if n.cfg.Files != nil {
 		o |= wire.FileAttachOpt
 	}
+	if n.keys != nil {
+		o |= wire.EncryptOpt | wire.EncExtMsgOpt
+	}
 	if n.cfg.Absent {
 		o |= wire.AbsenceOpt
 	}

@@ -1,17 +1,22 @@
 package protocol
 
 import (
+	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
 
+	"hato/protocol/crypt"
 	"hato/protocol/wire"
 )
 
 // handle acts on one parsed datagram from the UDP port.
 func (n *Node) handle(from netip.AddrPort, p wire.Packet) {
 	if n.self(from) {
+		return
+	}
+	if n.spoofed(from, p) {
 		return
 	}
 	now := time.Now()
@@ -73,6 +78,10 @@ func (n *Node) handle(from netip.AddrPort, p wire.Packet) {
 		n.onList(from, p)
 	case wire.ReleaseFiles:
 		n.onRelease(from, p)
+	case wire.GetPubKey:
+		n.onGetPubKey(from, p)
+	case wire.AnsPubKey:
+		n.onAnsPubKey(from, p)
 	default:
 		// iptux (0xFB-0xFF), FeiQ (0x77, 0x79, 0xC0, ...) and Windows member-master commands.
 		n.log.Debug("ignored command", "from", from, "cmd", p.Cmd)
@@ -169,6 +178,9 @@ func (n *Node) onExit(from netip.AddrPort, p wire.Packet) {
 		}
 	}
 	delete(n.autoReplied, k)
+	if ok {
+		delete(n.peerKeys, h.Addr)
+	}
 	n.mu.Unlock()
 	if ok {
 		n.emit(Event{Kind: EventHostLeft, Host: h})
@@ -180,7 +192,28 @@ func (n *Node) onMessage(from netip.AddrPort, p wire.Packet, now time.Time) {
 	if h == nil {
 		h = n.addUnknown(from, p, now)
 	}
-	text := wire.ReplaceImageRefs(wire.StripFontTag(n.decode(p.Msg, p, h)))
+	if p.Cmd.Has(wire.EncryptOpt) {
+		// Off the read loop: checking the signature may need the sender's ANSPUBKEY, which this loop reads.
+		ctx := n.runContext()
+		n.wg.Go(func() {
+			d, err := n.decrypt(ctx, from, p, h)
+			switch {
+			case err != nil:
+				n.reject(*h, p.No, fmt.Sprintf("encrypted message: %v", err))
+			case fingerprinted(h.User) && !d.verified:
+				n.reject(*h, p.No, fmt.Sprintf("message from fingerprinted user %q without a valid signature (spoofed name)", h.User))
+			default:
+				n.deliver(p, h, now, d)
+			}
+		})
+		return
+	}
+	n.deliver(p, h, now, decrypted{text: p.Msg, files: p.Extra})
+}
+
+// deliver reports a message (decrypted if it was encrypted) and answers it in absence mode.
+func (n *Node) deliver(p wire.Packet, h *Host, now time.Time, d decrypted) {
+	text := wire.ReplaceImageRefs(wire.StripFontTag(n.decode(d.text, p, h)))
 	m := &Message{
 		Packet:    p.No,
 		From:      *h,
@@ -192,11 +225,20 @@ func (n *Node) onMessage(from netip.AddrPort, p wire.Packet, now time.Time) {
 		Multicast: p.Cmd.Has(wire.MulticastOpt),
 		AutoReply: p.Cmd.Has(wire.AutoRetOpt),
 		Received:  now,
+		Encrypted: d.cipher != 0,
+		Signed:    d.signed,
+		Verified:  d.verified,
+	}
+	if m.Encrypted {
+		m.Cipher = cipherName(d.cipher)
 	}
 	if p.Cmd.Has(wire.FileAttachOpt) {
 		// The list is in the text's charset; its separators (':', '\a') never occur inside CP932 or GBK
 		// characters, so it decodes whole.
-		m.Files = n.decode(p.Extra, p, h)
+		m.Files = n.decode(d.files, p, h)
+	}
+	for _, r := range d.to {
+		m.To = append(m.To, crypt.Recipient{User: n.decode([]byte(r.User), p, h), Host: n.decode([]byte(r.Host), p, h)})
 	}
 	n.emit(Event{Kind: EventMessage, Message: m, Host: *h})
 	if p.Cmd&wire.NoReplyOpts == 0 {

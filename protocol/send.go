@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"hato/protocol/crypt"
 	"hato/protocol/wire"
 )
 
@@ -33,8 +34,10 @@ type SendOptions struct {
 
 // Delivery is the outcome for one recipient: Err is nil once it acknowledged.
 type Delivery struct {
-	Host Host
-	Err  error
+	Host   Host
+	Err    error
+	Cipher string // the pair it was encrypted with ("RSA2048+AES256"), or "" when sent in the clear
+	Signed bool
 }
 
 // Send sends text to each host (one unicast each, the same packet number, MULTICASTOPT when there are
@@ -66,18 +69,16 @@ func (n *Node) Send(ctx context.Context, to []Host, text string, opt SendOptions
 		no = n.nextNo()
 	}
 	to = slices.Clone(to)
-	packets := make([][]byte, len(to))
 	for i := range to {
 		h := n.known(to[i])
 		to[i] = *h
+		// The clear packet's size is checked first, so that a message too long for anyone fails before
+		// anything is sent; encryption adds a little (see packetTo).
 		cs, _ := n.charsetFor(h)
 		p := n.packetFor(h, cmd, text, wire.Encode(opt.Files, cs))
-		p.No = no
-		b := p.Bytes()
-		if limit := sendLimit(h); len(b) > limit {
-			return 0, nil, fmt.Errorf("send to %s: %d bytes, limit %d: %w", h.DisplayName(), len(b), limit, ErrTooLong)
+		if b := p.Bytes(); len(b) > sendLimit(h) {
+			return 0, nil, fmt.Errorf("send to %s: %d bytes, limit %d: %w", h.DisplayName(), len(b), sendLimit(h), ErrTooLong)
 		}
-		packets[i] = b
 	}
 
 	out := make([]Delivery, len(to))
@@ -86,8 +87,14 @@ func (n *Node) Send(ctx context.Context, to []Host, text string, opt SendOptions
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := n.sendUntilAck(ctx, packets[i], wire.RecvMsg, no, to[i].Addr, n.cfg.SendInterval, n.cfg.SendTries)
-			out[i] = Delivery{Host: to[i], Err: err}
+			b, alg, err := n.packetTo(ctx, &to[i], no, cmd, text, opt.Files, to)
+			if err == nil {
+				err = n.sendUntilAck(ctx, b, wire.RecvMsg, no, to[i].Addr, n.cfg.SendInterval, n.cfg.SendTries)
+			}
+			out[i] = Delivery{Host: to[i], Err: err, Signed: alg&(crypt.SignSHA1|crypt.SignSHA256) != 0}
+			if alg != 0 {
+				out[i].Cipher = cipherName(alg)
+			}
 			kind := EventDelivered
 			if err != nil {
 				kind = EventUndelivered
@@ -97,6 +104,26 @@ func (n *Node) Send(ctx context.Context, to []Host, text string, opt SendOptions
 	}
 	wg.Wait()
 	return no, out, nil
+}
+
+// packetTo builds one recipient's SENDMSG: in its charset, encrypted when it can read that.
+// alg is the algorithm set it was encrypted with, 0 in the clear.
+func (n *Node) packetTo(ctx context.Context, h *Host, no uint32, cmd wire.Command, text, files string,
+	all []Host) (b []byte, alg crypt.Caps, err error) {
+	cs, flag := n.charsetFor(h)
+	cmd, msg, extra, alg, err := n.encryptFor(ctx, h, no, cmd|flag, wire.Encode(text, cs), wire.Encode(files, cs),
+		recipientList(all, cs))
+	if err != nil {
+		return nil, 0, err
+	}
+	p := n.packet(cs, cmd, msg, extra)
+	p.No = no
+	b = p.Bytes()
+	if len(b) > sendLimit(h) {
+		return nil, 0, fmt.Errorf("send to %s: %d bytes once encrypted, limit %d: %w", h.DisplayName(), len(b),
+			sendLimit(h), ErrTooLong)
+	}
+	return b, alg, nil
 }
 
 // sendUntilAck writes b every interval until the ack arrives, tries writes have gone unanswered, or ctx ends.

@@ -30,7 +30,7 @@ bench:
 # Each fuzz target for FUZZTIME; the inputs that found new coverage are copied into testdata/fuzz, where
 # every plain `go test` replays them.
 fuzz:
-	for pkg in protocol/wire transfer; do \
+	for pkg in protocol/wire protocol/crypt transfer; do \
 		for t in $$($(GO) test -list '^Fuzz' ./$$pkg | grep ^Fuzz); do \
 			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; \
 			mkdir -p $$pkg/testdata/fuzz/$$t; \

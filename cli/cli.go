@@ -65,7 +65,11 @@ Common flags:
   --user S, --host S        login and host name in every packet (default: this machine's)
   --broadcast-addr A        extra destination for presence: IP[:PORT], CIDR or a.b.c.d-e (repeatable)
   --codepage C              charset for peers without UTF-8: cp932 (default), gbk or utf-8
-  --profile DIR             keep this instance's settings in DIR (flags given are saved there)
+  --profile DIR             keep this instance's settings and keys in DIR (flags given are saved there)
+  --require-encryption      never send in the clear: fail for peers that cannot be sent encrypted
+  --fingerprint-name        user name user-<16 hex> from our key, which nobody else can use (needs --profile)
+
+Messages are encrypted (RSA2048+AES256 or RSA1024+Blowfish128) and signed whenever the peer can.
 
 TARGET is IP[:PORT], user@host or a nickname.
 `

@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"hato/protocol"
+	"hato/protocol/crypt"
+	"hato/protocol/wire"
 	"hato/transfer"
 )
 
@@ -18,11 +20,12 @@ type jsonHost struct {
 	Group   string `json:"group"`
 	Absent  bool   `json:"absent"`
 	Version string `json:"version,omitempty"`
+	Encrypt bool   `json:"encrypt,omitempty"` // it advertises encryption (ENCRYPTOPT)
 }
 
 func toJSONHost(h protocol.Host) jsonHost {
 	return jsonHost{Addr: h.Addr.String(), User: h.User, Host: h.Host, Nick: h.Nick, Group: h.Group,
-		Absent: h.Absent, Version: h.Version}
+		Absent: h.Absent, Version: h.Version, Encrypt: h.Caps.Has(wire.EncryptOpt)}
 }
 
 // jsonEvent is one line of `hato serve` output; only the fields an event needs are present.
@@ -41,6 +44,12 @@ type jsonEvent struct {
 	Files     []jsonFile `json:"files,omitempty"`
 	Offer     string     `json:"offer,omitempty"` // the attachment list as sent, for `hato fetch --offer`
 	Error     string     `json:"error,omitempty"`
+	Encrypted bool       `json:"encrypted,omitempty"`
+	Cipher    string     `json:"cipher,omitempty"`
+	Signed    bool       `json:"signed,omitempty"`
+	Verified  bool       `json:"verified,omitempty"`
+	To        []string   `json:"to,omitempty"`          // user@host of every recipient, when the sender listed them
+	Keyprint  string     `json:"fingerprint,omitempty"` // our key's fingerprint (keys event)
 
 	// Transfer events.
 	File   *jsonFile `json:"file,omitempty"`
@@ -96,6 +105,10 @@ func fromEvent(ev protocol.Event) jsonEvent {
 		from := toJSONHost(m.From)
 		out.From, out.Text, out.Packet, out.Sealed = &from, &m.Text, m.Packet, &m.Sealed
 		out.Locked, out.Broadcast, out.Multicast, out.AutoReply = m.Locked, m.Broadcast, m.Multicast, m.AutoReply
+		out.Encrypted, out.Cipher, out.Signed, out.Verified = m.Encrypted, m.Cipher, m.Signed, m.Verified
+		for _, r := range m.To {
+			out.To = append(out.To, r.User+"@"+r.Host)
+		}
 		if m.Files != "" {
 			files, err := transfer.ParseFileList(m.Files)
 			out.Files, out.Offer = make([]jsonFile, 0, len(files)), m.Files
@@ -110,10 +123,19 @@ func fromEvent(ev protocol.Event) jsonEvent {
 	}
 	h := toJSONHost(ev.Host)
 	out.Host = &h
-	if ev.Kind == protocol.EventInfo || ev.Kind == protocol.EventAbsenceInfo || ev.Kind == protocol.EventListReceived {
+	switch ev.Kind {
+	case protocol.EventInfo, protocol.EventAbsenceInfo, protocol.EventListReceived:
 		out.Text = &ev.Text
+	case protocol.EventRejected:
+		out.Error = ev.Text
 	}
 	return out
+}
+
+// keysEvent says our keys are ready (read from the profile or just made), with the 2048-bit key's
+// fingerprint, the one a fingerprinted user name carries.
+func keysEvent(k *protocol.Keys) jsonEvent {
+	return jsonEvent{Event: "keys", Keyprint: crypt.Fingerprint(&k.RSA2048.PublicKey)}
 }
 
 // lineWriter prints one JSON object per line; safe for concurrent use.

@@ -28,6 +28,9 @@ type settings struct {
 	Host       string   `json:"host,omitempty"`
 	Broadcasts []string `json:"broadcast_addrs,omitempty"`
 	Codepage   string   `json:"codepage,omitempty"`
+	// RequireEncryption: never send a message in the clear. FingerprintName: "user-<fp>" as user name.
+	RequireEncryption bool `json:"require_encryption,omitempty"`
+	FingerprintName   bool `json:"fingerprint_name,omitempty"`
 }
 
 // common registers the common flags on fs; call load after fs.Parse.
@@ -52,7 +55,11 @@ func (c *common) register(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.StringVar(&c.flags.Codepage, "codepage", "cp932", "charset for peers without UTF-8: cp932, gbk or utf-8")
-	fs.StringVar(&c.profile, "profile", "", "directory that keeps this instance's settings")
+	fs.BoolVar(&c.flags.RequireEncryption, "require-encryption", false,
+		"never send unencrypted: fail for peers without encryption instead")
+	fs.BoolVar(&c.flags.FingerprintName, "fingerprint-name", false,
+		"append the key's fingerprint to the user name (user-<16 hex>) so that nobody can use it; needs --profile")
+	fs.StringVar(&c.profile, "profile", "", "directory that keeps this instance's settings and keys")
 	fs.BoolVar(&c.verbose, "verbose", false, "log protocol details to stderr")
 }
 
@@ -82,6 +89,10 @@ func (c *common) config(fs *flag.FlagSet, stderr io.Writer) (protocol.Config, er
 	}
 	cfg.Port, cfg.BindAddr, cfg.Codepage, cfg.Destinations = s.Port, s.Bind, cs, s.Broadcasts
 	cfg.Nick, cfg.Group = s.Nick, s.Group
+	cfg.RequireEncryption, cfg.FingerprintName = s.RequireEncryption, s.FingerprintName
+	if cfg.FingerprintName && c.profile == "" {
+		return cfg, errors.New("--fingerprint-name needs --profile: the name must stay the same across starts")
+	}
 	if s.User != "" {
 		cfg.User = s.User
 	}
@@ -113,6 +124,12 @@ func merge(saved, flags settings, set map[string]bool) settings {
 	pick("user", &out.User, saved.User)
 	pick("host", &out.Host, saved.Host)
 	pick("codepage", &out.Codepage, saved.Codepage)
+	if !set["require-encryption"] {
+		out.RequireEncryption = saved.RequireEncryption
+	}
+	if !set["fingerprint-name"] {
+		out.FingerprintName = saved.FingerprintName
+	}
 	if !set["broadcast-addr"] {
 		out.Broadcasts = saved.Broadcasts
 	}

@@ -65,6 +65,10 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	cfg.EntryRepeat = 0
+	if err := c.loadKeys(&cfg, true); err != nil {
+		fmt.Fprintln(stderr, "hato send:", err)
+		return 1
+	}
 	xfer := make(chan transfer.Event, 64)
 	srv := transfer.NewServer(transfer.ServerConfig{Expiry: *expiry, Events: xfer, Logger: cfg.Logger})
 	cfg.Files = srv
@@ -116,7 +120,14 @@ func reportDeliveries(deliveries []protocol.Delivery, stdout, stderr io.Writer) 
 		if d.Err != nil {
 			failed = append(failed, fmt.Sprintf("%s (%s): %v", d.Host.DisplayName(), d.Host.Addr, d.Err))
 		} else {
-			fmt.Fprintf(stdout, "delivered to %s (%s)\n", d.Host.DisplayName(), d.Host.Addr)
+			how := "in the clear"
+			if d.Cipher != "" {
+				how = "encrypted " + d.Cipher
+				if d.Signed {
+					how += ", signed"
+				}
+			}
+			fmt.Fprintf(stdout, "delivered to %s (%s), %s\n", d.Host.DisplayName(), d.Host.Addr, how)
 		}
 	}
 	if len(failed) > 0 {

@@ -31,6 +31,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
+	if err := c.loadKeys(&cfg, false); err != nil {
+		fmt.Fprintln(stderr, "hato serve:", err)
+		return 1
+	}
 	xfer := make(chan transfer.Event, 64)
 	cfg.Files = transfer.NewServer(transfer.ServerConfig{Events: xfer, Logger: cfg.Logger})
 	node, err := listen(cfg, false)
@@ -52,7 +56,21 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		node.Run(ctx, events)
 	}()
 	<-node.Ready()
-	out.write(jsonEvent{Event: "ready", Addr: node.Addr().String()})
+	me := node.Config()
+	out.write(jsonEvent{Event: "ready", Addr: node.Addr().String(),
+		Host: &jsonHost{Addr: node.Addr().String(), User: me.User, Host: me.Host, Nick: me.Nick, Group: me.Group}})
+	if me.Keys != nil {
+		out.write(keysEvent(me.Keys))
+	} else {
+		workers.Go(func() {
+			k, err := c.makeKeys(node)
+			if err != nil {
+				out.write(jsonEvent{Event: "error", Error: err.Error()})
+				return
+			}
+			out.write(keysEvent(k))
+		})
+	}
 	if *getList {
 		if err := node.RequestHostList(); err != nil {
 			out.write(jsonEvent{Event: "error", Error: err.Error()})

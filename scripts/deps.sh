@@ -7,10 +7,11 @@ set -euo pipefail
 build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxext-dev libxrender-dev libxfixes-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev
   libxxf86vm-dev libwayland-dev libxkbcommon-dev)
 # Tests: network namespaces, a real iptux peer under Xvfb driven through a private D-Bus (gdbus), AT-SPI
-# and xdotool, a font (iptux dies with BadAlloc under Xvfb without one), and tar and socat for the folder
-# transfer benchmark's baseline.
+# and xdotool, a font (iptux dies with BadAlloc under Xvfb without one), tar and socat for the folder
+# transfer benchmark's baseline, and openssl as the independent implementation the encryption tests
+# check Hato's ciphertexts and signatures against.
 test=(iproute2 util-linux iptux xvfb xdotool dbus-daemon libglib2.0-bin at-spi2-core python3-pyatspi
-  fonts-dejavu-core tar socat)
+  fonts-dejavu-core tar socat openssl)
 
 case "${1:-}" in
 run) want=("${build[@]}") ;;

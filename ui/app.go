@@ -4,7 +4,11 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
+	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -21,6 +25,16 @@ const AppID = "io.github.hato.messenger"
 func Run(cfg protocol.Config) error {
 	a := app.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	keyDir := a.Storage().RootURI().Path()
+	k, err := protocol.LoadKeys(keyDir)
+	firstStart := errors.Is(err, fs.ErrNotExist)
+	switch {
+	case err == nil:
+		cfg.Keys = k
+	case !firstStart:
+		// Damaged keys are kept for the user to look at; messages go in the clear meanwhile.
+		slog.Error("keys unusable, encryption off", "err", err)
+	}
 	node, err := protocol.Listen(cfg)
 	if err != nil {
 		return fmt.Errorf("start node: %w", err)
@@ -38,6 +52,18 @@ func Run(cfg protocol.Config) error {
 		defer close(done)
 		node.Run(ctx, events)
 	}()
+	var keygen sync.WaitGroup
+	if firstStart {
+		// First start: the keys take a second to make, the window does not wait for them.
+		keygen.Go(func() {
+			k, _, err := protocol.LoadOrCreateKeys(keyDir)
+			if err != nil {
+				slog.Error("keys", "err", err)
+				return
+			}
+			node.SetKeys(k)
+		})
+	}
 	go func() {
 		for {
 			select {
@@ -51,5 +77,6 @@ func Run(cfg protocol.Config) error {
 	w.ShowAndRun()
 	cancel()
 	<-done
+	keygen.Wait()
 	return nil
 }

@@ -2,11 +2,18 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"hato/protocol"
+	"hato/protocol/crypt"
+	"hato/protocol/wire"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -133,5 +140,129 @@ func (s *server) close(t *testing.T) {
 		s.code <- code // for the cleanup
 	case <-time.After(5 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+}
+
+// A peer with its own code path (crypt, a plain UDP socket) sends `hato serve` a message whose body was
+// damaged on the way: serve prints a rejection with the reason. One whose signature was damaged is shown,
+// signed but not verified.
+func TestTamperedMessages(t *testing.T) {
+	port := freePort(t)
+	srv := startServe(t, "--bind", "127.0.0.2", "--port", port, "--user", "rx")
+	srv.wait(t, func(m map[string]any) bool { return m["event"] == "keys" })
+	peer := newKeyedPeer(t, netip.MustParseAddrPort("127.0.0.3:"+port), netip.MustParseAddrPort("127.0.0.2:"+port))
+	serveKey := peer.askKey(t)
+
+	peer.sendEncrypted(t, serveKey, "damaged on the way, long enough for two blocks", func(m *crypt.Message) {
+		m.Body[len(m.Body)-17] ^= 1 // CBC: flips the last padding byte
+	})
+	rej := srv.wait(t, func(m map[string]any) bool { return m["event"] == "rejected" })
+	if e, _ := rej["error"].(string); !strings.Contains(e, "decrypt") || rej["packet"] == nil {
+		t.Errorf("rejected event %v, want the decryption error", rej)
+	}
+	peer.sendEncrypted(t, serveKey, "signature damaged", func(m *crypt.Message) { m.Sign[5] ^= 1 })
+	msg := srv.wait(t, func(m map[string]any) bool { return m["event"] == "message" })
+	if msg["text"] != "signature damaged" || msg["signed"] != true || msg["verified"] != nil || msg["encrypted"] != true {
+		t.Errorf("message event %v, want signed, encrypted, not verified", msg)
+	}
+	peer.sendEncrypted(t, serveKey, "intact", nil)
+	msg = srv.wait(t, func(m map[string]any) bool { return m["event"] == "message" })
+	if msg["text"] != "intact" || msg["verified"] != true {
+		t.Errorf("message event %v, want verified", msg)
+	}
+}
+
+// keyedPeer is a minimal Windows-like peer with keys: it answers GETPUBKEY on its own goroutine.
+type keyedPeer struct {
+	conn *net.UDPConn
+	to   netip.AddrPort
+	keys *protocol.Keys
+	no   atomic.Uint32
+	got  chan wire.Packet // everything else it receives
+}
+
+func newKeyedPeer(t *testing.T, at, to netip.AddrPort) *keyedPeer {
+	t.Helper()
+	keys, err := protocol.GenerateKeys(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(at))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &keyedPeer{conn: c, to: to, keys: keys, got: make(chan wire.Packet, 64)}
+	p.no.Store(1700000000)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, 65536)
+		for {
+			n, _, err := c.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			pk, err := wire.Parse(append([]byte(nil), buf[:n]...))
+			if err != nil {
+				continue
+			}
+			if pk.Cmd.Mode() == wire.GetPubKey {
+				p.send(wire.AnsPubKey, crypt.AppendPublicKey(nil, crypt.Supported, &keys.RSA2048.PublicKey))
+				continue
+			}
+			select {
+			case p.got <- pk:
+			default:
+			}
+		}
+	}()
+	t.Cleanup(func() { c.Close(); <-done })
+	// Announce with ENCRYPTOPT so that the node treats it as a peer with keys.
+	p.send(wire.BrEntry|wire.EncryptOpt|wire.CapUTF8Opt|wire.UTF8Opt, []byte("Win\x00Dev\x00"))
+	return p
+}
+
+func (p *keyedPeer) send(cmd wire.Command, msg []byte) uint32 {
+	no := p.no.Add(1)
+	pk := wire.Packet{No: no, User: "win", Host: "PC01", Cmd: cmd, Msg: msg}
+	p.conn.WriteToUDPAddrPort(pk.Bytes(), p.to)
+	return no
+}
+
+// askKey gets the node's 2048-bit key with GETPUBKEY.
+func (p *keyedPeer) askKey(t *testing.T) *rsa.PublicKey {
+	t.Helper()
+	p.send(wire.GetPubKey, []byte("61920006"))
+	deadline := time.After(5 * time.Second)
+	for {
+		select {
+		case pk := <-p.got:
+			if pk.Cmd.Mode() != wire.AnsPubKey {
+				continue
+			}
+			_, key, err := crypt.ParsePublicKey(pk.Msg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return key
+		case <-deadline:
+			t.Fatal("no ANSPUBKEY")
+		}
+	}
+}
+
+// sendEncrypted sends text the way WIN does (RSA2048+AES256, SHA-256 signature, base64), after damage.
+func (p *keyedPeer) sendEncrypted(t *testing.T, to *rsa.PublicKey, text string, damage func(*crypt.Message)) {
+	t.Helper()
+	no := p.no.Load() + 1
+	m, err := crypt.Encrypt(rand.Reader, 0x41900004, no, to, p.keys.RSA2048, append([]byte(text), 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if damage != nil {
+		damage(&m)
+	}
+	if got := p.send(wire.SendMsg|wire.SendCheckOpt|wire.UTF8Opt|wire.EncryptOpt, crypt.AppendMessage(nil, m)); got != no {
+		t.Fatalf("packet number %d, encrypted for %d", got, no)
 	}
 }

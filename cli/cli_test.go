@@ -124,18 +124,8 @@ func TestSendToServe(t *testing.T) {
 	}
 	srv.wait(t, func(m map[string]any) bool { return m["event"] == "message" && m["text"] == "plain by nick" })
 
-	cfg := protocol.DefaultConfig()
-	p, _ := strconv.Atoi(port)
-	cfg.Port, cfg.BindAddr, cfg.User = p, "127.0.0.4", "sealer"
-	node, err := protocol.Listen(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	events := make(chan protocol.Event, 64)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); node.Run(ctx, events) }()
-	defer func() { cancel(); <-done }()
+	ctx := context.Background()
+	node, events := startNode(t, port, func(c *protocol.Config) { c.BindAddr, c.User = "127.0.0.4", "sealer" })
 	no, res, err := node.Send(ctx, []protocol.Host{{Addr: netip.MustParseAddrPort("127.0.0.2:" + port)}}, "sealed one", protocol.SendOptions{Sealed: true})
 	if err != nil || res[0].Err != nil {
 		t.Fatalf("sealed send: %v %v", err, res)
@@ -234,6 +224,24 @@ func TestUsageErrors(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q (want it to mention %q)", c.args, code, errOut, c.want)
 		}
 	}
+}
+
+// startNode runs a protocol node in-process on port, set up by mutate, until the test ends.
+func startNode(t *testing.T, port string, mutate func(*protocol.Config)) (*protocol.Node, chan protocol.Event) {
+	t.Helper()
+	cfg := protocol.DefaultConfig()
+	cfg.Port, _ = strconv.Atoi(port)
+	mutate(&cfg)
+	node, err := protocol.Listen(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan protocol.Event, 64)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); node.Run(ctx, events) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return node, events
 }
 
 // syncBuffer is a bytes.Buffer safe for the serve goroutine and the test.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"hato/protocol"
@@ -11,7 +10,6 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -68,19 +66,9 @@ func TestRequireEncryption(t *testing.T) {
 	}
 
 	// An old client: a node without keys (no ENCRYPTOPT) that would acknowledge anything.
-	cfg := protocol.DefaultConfig()
-	cfg.Port, _ = strconv.Atoi(port)
-	cfg.BindAddr, cfg.User, cfg.NoBroadcast = "127.0.0.4", "old", true
-	cfg.Destinations = []string{"127.0.0.3"}
-	node, err := protocol.Listen(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	events := make(chan protocol.Event, 64)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); node.Run(ctx, events) }()
-	defer func() { cancel(); <-done }()
+	_, events := startNode(t, port, func(c *protocol.Config) {
+		c.BindAddr, c.User, c.NoBroadcast, c.Destinations = "127.0.0.4", "old", true, []string{"127.0.0.3"}
+	})
 	code, out, errOut = run(t, send, "--bind", "127.0.0.3", "--port", port, "--user", "tx", "--require-encryption",
 		"--broadcast-addr", "127.0.0.4", "--to", "127.0.0.4", "must be encrypted")
 	if code != 1 || !strings.Contains(errOut, "does not advertise encryption") {

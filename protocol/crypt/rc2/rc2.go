@@ -113,16 +113,7 @@ func (c *rc2Cipher) BlockSize() int { return BlockSize }
 // The block is four little-endian words R[0..3]. Encryption is 16 mixing rounds that use the key
 // words K[0..63] in order, with a mashing round after the 5th and after the 11th.
 func (c *rc2Cipher) Encrypt(dst, src []byte) {
-	if len(src) < BlockSize {
-		panic("rc2: input not full block")
-	}
-	if len(dst) < BlockSize {
-		panic("rc2: output not full block")
-	}
-	r0 := binary.LittleEndian.Uint16(src[0:])
-	r1 := binary.LittleEndian.Uint16(src[2:])
-	r2 := binary.LittleEndian.Uint16(src[4:])
-	r3 := binary.LittleEndian.Uint16(src[6:])
+	r0, r1, r2, r3 := words(dst, src)
 	k := &c.k
 
 	for round := 0; round < 16; round++ {
@@ -160,16 +151,7 @@ func (c *rc2Cipher) Encrypt(dst, src []byte) {
 // each step undone in reverse order. dst and src may be the same slice. It panics if either is
 // shorter than BlockSize.
 func (c *rc2Cipher) Decrypt(dst, src []byte) {
-	if len(src) < BlockSize {
-		panic("rc2: input not full block")
-	}
-	if len(dst) < BlockSize {
-		panic("rc2: output not full block")
-	}
-	r0 := binary.LittleEndian.Uint16(src[0:])
-	r1 := binary.LittleEndian.Uint16(src[2:])
-	r2 := binary.LittleEndian.Uint16(src[4:])
-	r3 := binary.LittleEndian.Uint16(src[6:])
+	r0, r1, r2, r3 := words(dst, src)
 	k := &c.k
 
 	for round := 15; round >= 0; round-- {
@@ -200,4 +182,17 @@ func (c *rc2Cipher) Decrypt(dst, src []byte) {
 	binary.LittleEndian.PutUint16(dst[2:], r1)
 	binary.LittleEndian.PutUint16(dst[4:], r2)
 	binary.LittleEndian.PutUint16(dst[6:], r3)
+}
+
+// words reads src's block as four little-endian words, after checking that both blocks are whole
+// (as the standard library's ciphers, it panics on a short one).
+func words(dst, src []byte) (r0, r1, r2, r3 uint16) {
+	if len(src) < BlockSize {
+		panic("rc2: input not full block")
+	}
+	if len(dst) < BlockSize {
+		panic("rc2: output not full block")
+	}
+	le := binary.LittleEndian
+	return le.Uint16(src[0:]), le.Uint16(src[2:]), le.Uint16(src[4:]), le.Uint16(src[6:])
 }

@@ -1,6 +1,7 @@
 package protocol
 
 import (
+	"fmt"
 	"net/netip"
 
 	"hato/protocol/wire"
@@ -78,6 +79,15 @@ func (n *Node) entryPacket(mode wire.Command, h *Host) wire.Packet {
 
 // announce broadcasts BR_ENTRY.
 func (n *Node) announce() { n.broadcast(n.entryPacket(wire.BrEntry, nil)) }
+
+// Announce broadcasts BR_ENTRY again, so that every peer answers with ANSENTRY (the host list's Refresh).
+func (n *Node) Announce() error {
+	if !n.isRunning() {
+		return fmt.Errorf("announce: %w", ErrClosed)
+	}
+	n.announce()
+	return nil
+}
 
 // broadcastTargets are 255.255.255.255, each interface's directed broadcast and the configured list.
 func (n *Node) broadcastTargets() []netip.AddrPort {

@@ -1,0 +1,193 @@
+package ui
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+
+	"hato/protocol"
+	"hato/protocol/wire"
+)
+
+// settings are what the user chooses in the settings window. They live in fyne.Preferences and are
+// copied into the node's Config; the node never reads preferences itself.
+type settings struct {
+	Nick, Group       string
+	AbsencePresets    []string // the tray's absence menu; the first is the default text
+	Port              string   // text as typed; validate checks it
+	Bind              string   // "" binds every address
+	Broadcasts        []string // extra presence destinations: IP[:PORT], CIDR or a.b.c.d-e
+	Codepage          string   // cp932, gbk or utf-8, for peers without UTF-8
+	DownloadDir       string
+	Notifications     bool
+	RequireEncryption bool
+	FingerprintName   bool
+	PasswordHash      string // SHA-256 hex of the password that opens locked messages; "" for none
+	QuoteReply        bool   // Reply quotes the message
+}
+
+// Preference keys.
+const (
+	prefNick          = "nick"
+	prefGroup         = "group"
+	prefAbsence       = "absence_presets"
+	prefPort          = "port"
+	prefBind          = "bind"
+	prefBroadcasts    = "broadcast_addrs"
+	prefCodepage      = "codepage"
+	prefDownloads     = "download_dir"
+	prefNotifications = "notifications"
+	prefRequireEnc    = "require_encryption"
+	prefFingerprint   = "fingerprint_name"
+	prefPassword      = "password_sha256"
+	prefQuote         = "quote_reply"
+)
+
+// defaultAbsence are the presets a first start offers, as IP Messenger does.
+var defaultAbsence = []string{"I'm out of the office.", "In a meeting.", "At lunch."}
+
+func loadSettings(p fyne.Preferences) settings {
+	return settings{
+		Nick:              p.String(prefNick),
+		Group:             p.String(prefGroup),
+		AbsencePresets:    p.StringListWithFallback(prefAbsence, defaultAbsence),
+		Port:              p.StringWithFallback(prefPort, strconv.Itoa(protocol.DefaultPort)),
+		Bind:              p.String(prefBind),
+		Broadcasts:        p.StringList(prefBroadcasts),
+		Codepage:          p.StringWithFallback(prefCodepage, "cp932"),
+		DownloadDir:       p.StringWithFallback(prefDownloads, defaultDownloads()),
+		Notifications:     p.BoolWithFallback(prefNotifications, true),
+		RequireEncryption: p.Bool(prefRequireEnc),
+		FingerprintName:   p.Bool(prefFingerprint),
+		PasswordHash:      p.String(prefPassword),
+		QuoteReply:        p.BoolWithFallback(prefQuote, true),
+	}
+}
+
+func (s settings) save(p fyne.Preferences) {
+	p.SetString(prefNick, s.Nick)
+	p.SetString(prefGroup, s.Group)
+	p.SetStringList(prefAbsence, s.AbsencePresets)
+	p.SetString(prefPort, s.Port)
+	p.SetString(prefBind, s.Bind)
+	p.SetStringList(prefBroadcasts, s.Broadcasts)
+	p.SetString(prefCodepage, s.Codepage)
+	p.SetString(prefDownloads, s.DownloadDir)
+	p.SetBool(prefNotifications, s.Notifications)
+	p.SetBool(prefRequireEnc, s.RequireEncryption)
+	p.SetBool(prefFingerprint, s.FingerprintName)
+	p.SetString(prefPassword, s.PasswordHash)
+	p.SetBool(prefQuote, s.QuoteReply)
+}
+
+// settingError names the field a bad value came from, so that the settings window can show it there.
+type settingError struct {
+	Field string
+	Err   error
+}
+
+func (e *settingError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *settingError) Unwrap() error { return e.Err }
+
+// validate checks every field and returns the first problem as a *settingError.
+func (s settings) validate() error {
+	bad := func(field, format string, a ...any) error {
+		return &settingError{Field: field, Err: fmt.Errorf(format, a...)}
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(s.Port))
+	if err != nil || port < 1 || port > 65535 {
+		return bad("port", "%q is not a port number (1 to 65535)", s.Port)
+	}
+	if b := strings.TrimSpace(s.Bind); b != "" {
+		if a, err := netip.ParseAddr(b); err != nil || !a.Is4() {
+			return bad("bind", "%q is not an IPv4 address", s.Bind)
+		}
+	}
+	for _, d := range s.Broadcasts {
+		if _, err := protocol.ParseDestination(d, port); err != nil {
+			return bad("broadcasts", "%v", err)
+		}
+	}
+	if _, err := wire.ParseCodepage(s.Codepage); err != nil {
+		return bad("codepage", "%v", err)
+	}
+	for _, f := range []struct{ name, v string }{{"nick", s.Nick}, {"group", s.Group}} {
+		if strings.ContainsAny(f.v, ":\x00\a") {
+			return bad(f.name, "%q: ':' and control characters are not allowed", f.v)
+		}
+	}
+	if s.DownloadDir != "" {
+		if fi, err := os.Stat(s.DownloadDir); err != nil || !fi.IsDir() {
+			return bad("downloads", "%q is not a folder", s.DownloadDir)
+		}
+	}
+	for _, p := range s.AbsencePresets {
+		if strings.TrimSpace(p) == "" {
+			return bad("absence", "an absence text is empty")
+		}
+	}
+	return nil
+}
+
+// apply copies the settings into a node configuration; call validate first.
+func (s settings) apply(cfg *protocol.Config) error {
+	if err := s.validate(); err != nil {
+		return err
+	}
+	cfg.Port, _ = strconv.Atoi(strings.TrimSpace(s.Port))
+	cfg.BindAddr = strings.TrimSpace(s.Bind)
+	cfg.Destinations = s.Broadcasts
+	cfg.Codepage, _ = wire.ParseCodepage(s.Codepage)
+	cfg.Nick, cfg.Group = s.Nick, s.Group
+	cfg.RequireEncryption, cfg.FingerprintName = s.RequireEncryption, s.FingerprintName
+	return nil
+}
+
+// needsRestart reports whether going from s to t changes something only a new node can pick up (the
+// sockets, the charset, the user name); nick, group and absence change live.
+func (s settings) needsRestart(t settings) bool {
+	return s.Port != t.Port || s.Bind != t.Bind || strings.Join(s.Broadcasts, ",") != strings.Join(t.Broadcasts, ",") ||
+		s.Codepage != t.Codepage || s.FingerprintName != t.FingerprintName
+}
+
+// hashPassword is how the password for locked messages is kept: never in clear text.
+func hashPassword(pw string) string {
+	if pw == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(pw))
+	return hex.EncodeToString(sum[:])
+}
+
+// checkPassword reports whether pw opens locked messages. Without a password set, locked messages open
+// like any other (as in IP Messenger): the lock asks for the receiver's own password.
+func (s settings) checkPassword(pw string) error {
+	if s.PasswordHash != "" && hashPassword(pw) != s.PasswordHash {
+		return errors.New("wrong password")
+	}
+	return nil
+}
+
+func defaultDownloads() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	if d := filepath.Join(home, "Downloads"); isDir(d) {
+		return d
+	}
+	return home
+}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}

@@ -3,12 +3,10 @@
 package ui
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"sync"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -20,9 +18,9 @@ import (
 // AppID names the app to the OS and keys its preferences.
 const AppID = "io.github.hato.messenger"
 
-// Run opens the main window on a running node and returns when the window closes; the node then says
+// Run opens the main window on a running node and returns when the app quits; the node then says
 // goodbye to the LAN.
-func Run(cfg protocol.Config) error {
+func Run(base protocol.Config) error {
 	a := app.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	keyDir := a.Storage().RootURI().Path()
@@ -30,53 +28,46 @@ func Run(cfg protocol.Config) error {
 	firstStart := errors.Is(err, fs.ErrNotExist)
 	switch {
 	case err == nil:
-		cfg.Keys = k
+		base.Keys = k
 	case !firstStart:
 		// Damaged keys are kept for the user to look at; messages go in the clear meanwhile.
 		slog.Error("keys unusable, encryption off", "err", err)
 	}
-	node, err := protocol.Listen(cfg)
-	if err != nil {
-		return fmt.Errorf("start node: %w", err)
-	}
-	w := a.NewWindow("Hato")
-	hosts := newHostList()
-	w.SetContent(hosts.content)
-	w.Resize(fyne.NewSize(480, 560))
-	w.SetMaster()
-
-	ctx, cancel := context.WithCancel(context.Background())
-	events := make(chan protocol.Event, 64)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		node.Run(ctx, events)
-	}()
-	var keygen sync.WaitGroup
-	if firstStart {
-		// First start: the keys take a second to make, the window does not wait for them.
-		keygen.Go(func() {
-			k, _, err := protocol.LoadOrCreateKeys(keyDir)
-			if err != nil {
-				slog.Error("keys", "err", err)
-				return
-			}
-			node.SetKeys(k)
-		})
-	}
-	go func() {
-		for {
-			select {
-			case <-done:
-				return
-			case ev := <-events:
-				fyne.Do(func() { hosts.apply(ev) })
-			}
+	set := loadSettings(a.Preferences())
+	if firstStart && set.FingerprintName {
+		// The user name carries the key's fingerprint: the node cannot start without keys.
+		if base.Keys, _, err = protocol.LoadOrCreateKeys(keyDir); err != nil {
+			return fmt.Errorf("keys: %w", err)
 		}
-	}()
-	w.ShowAndRun()
-	cancel()
-	<-done
-	keygen.Wait()
+		firstStart = false
+	}
+	s, err := newSession(a, base, set, nil)
+	if err != nil {
+		return fmt.Errorf("start: %w", err)
+	}
+	if firstStart {
+		s.makeKeys(keyDir)
+	}
+	main := newMainWindow(s)
+	s.onEvent = main.onEvent
+	main.window.SetMaster()
+	main.window.ShowAndRun()
+	s.close()
 	return nil
+}
+
+// makeKeys makes our keys on a first start without holding up the window, keeps them in dir and gives
+// them to the node.
+func (s *session) makeKeys(dir string) {
+	s.work.Go(func() {
+		k, _, err := protocol.LoadOrCreateKeys(dir)
+		if err != nil {
+			s.log.Error("keys", "err", err)
+			return
+		}
+		s.do(func() {
+			s.base.Keys = k
+			s.node.SetKeys(k)
+		})
+	})
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"crypto/rand"
+	"net/netip"
 	"strconv"
 	"sync"
 	"testing"
@@ -106,3 +107,5 @@ func testPort(t *testing.T) int { return netlab.FreePort(t) }
 
 // newTestApp is a headless app with in-memory preferences.
 func newTestApp(t *testing.T) fyne.App { return test.NewTempApp(t) }
+
+func mustAddr(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }

@@ -1,0 +1,423 @@
+package ui
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"hato/protocol"
+	"hato/protocol/wire"
+)
+
+// Host table columns.
+const (
+	colCheck = iota
+	colNick
+	colGroup
+	colHost
+	colUser
+	colIP
+	colFlags
+	numCols
+)
+
+// hostTable is the main window's list of everyone on the LAN: a table with a check column for several
+// recipients (Fyne's own selection holds one cell), sortable by each header, optionally grouped, with a
+// filter and a count. It follows node events and runs on the UI goroutine.
+type hostTable struct {
+	hosts    []protocol.Host // everyone known, in arrival order
+	rows     []hostRow       // what the table shows: filtered, sorted, maybe grouped
+	selected map[string]bool // by hostID
+	sortCol  int
+	sortDesc bool
+	grouped  bool
+	filter   string
+
+	table   *widget.Table
+	search  *widget.Entry
+	group   *widget.Check
+	count   *widget.Label
+	content fyne.CanvasObject
+
+	// cells records which row each cell object shows now (cells are recycled), for hit-testing drops.
+	cells map[fyne.CanvasObject]int
+
+	onSelectionChanged func()
+}
+
+// hostRow is a host, or with host nil the header of a group.
+type hostRow struct {
+	group string
+	host  *protocol.Host
+}
+
+func hostID(h protocol.Host) string {
+	return strings.ToLower(h.User) + "\x00" + strings.ToLower(h.Host) + "\x00" + strconv.Itoa(int(h.Addr.Port()))
+}
+
+func newHostTable() *hostTable {
+	t := &hostTable{selected: map[string]bool{}, sortCol: colNick, cells: map[fyne.CanvasObject]int{},
+		onSelectionChanged: func() {}}
+	t.table = &widget.Table{
+		Length:        func() (int, int) { return len(t.rows), numCols },
+		CreateCell:    t.createCell,
+		UpdateCell:    t.updateCell,
+		OnSelected:    t.onCellTapped,
+		ShowHeaderRow: true,
+		CreateHeader:  func() fyne.CanvasObject { return &widget.Button{Importance: widget.LowImportance} },
+		UpdateHeader:  t.updateHeader,
+	}
+	t.table.ExtendBaseWidget(t.table)
+	for col, w := range []float32{36, 140, 110, 110, 90, 110, 56} {
+		t.table.SetColumnWidth(col, w)
+	}
+	t.search = &widget.Entry{PlaceHolder: lang.L("Filter by name, group, host or IP")}
+	t.search.ExtendBaseWidget(t.search)
+	t.search.OnChanged = t.onFilterChanged
+	t.group = &widget.Check{Text: lang.L("By group"), OnChanged: t.onGroupChanged}
+	t.group.ExtendBaseWidget(t.group)
+	t.count = &widget.Label{}
+	t.content = container.NewBorder(container.NewBorder(nil, nil, nil, container.NewHBox(t.group, t.count), t.search),
+		nil, nil, nil, t.table)
+	t.rebuild()
+	return t
+}
+
+// cell is one table cell: a check box, a label and status icons; each column shows one of them.
+type cell struct {
+	check *widget.Check
+	label *widget.Label
+	flags *fyne.Container
+	box   *fyne.Container
+}
+
+func (t *hostTable) createCell() fyne.CanvasObject {
+	c := &cell{
+		check: &widget.Check{},
+		label: &widget.Label{Truncation: fyne.TextTruncateEllipsis},
+		flags: container.NewHBox(),
+	}
+	c.box = container.NewStack(c.check, c.label, c.flags)
+	return c.box
+}
+
+func (t *hostTable) cellOf(o fyne.CanvasObject) *cell {
+	box := o.(*fyne.Container)
+	return &cell{check: box.Objects[0].(*widget.Check), label: box.Objects[1].(*widget.Label),
+		flags: box.Objects[2].(*fyne.Container), box: box}
+}
+
+func (t *hostTable) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
+	c := t.cellOf(o)
+	t.cells[o] = id.Row
+	c.check.Hide()
+	c.label.Hide()
+	c.flags.Hide()
+	if id.Row < 0 || id.Row >= len(t.rows) {
+		return
+	}
+	r := t.rows[id.Row]
+	if r.host == nil {
+		if id.Col == colNick {
+			c.label.TextStyle = fyne.TextStyle{Bold: true}
+			c.label.SetText(cmp.Or(r.group, lang.L("(no group)")))
+			c.label.Show()
+		}
+		return
+	}
+	h := *r.host
+	c.label.TextStyle = fyne.TextStyle{}
+	switch id.Col {
+	case colCheck:
+		c.check.OnChanged = nil
+		c.check.SetChecked(t.selected[hostID(h)])
+		c.check.OnChanged = func(on bool) { t.setSelected(h, on) }
+		c.check.Show()
+		return
+	case colFlags:
+		c.flags.Objects = t.flagIcons(h)
+		c.flags.Refresh()
+		c.flags.Show()
+		return
+	}
+	c.label.SetText(columnText(h, id.Col))
+	c.label.Show()
+}
+
+// flagIcons show absence and encryption, as IP Messenger's host list does.
+func (t *hostTable) flagIcons(h protocol.Host) []fyne.CanvasObject {
+	var out []fyne.CanvasObject
+	if h.Absent {
+		out = append(out, widget.NewIcon(theme.HistoryIcon()))
+	}
+	if h.Caps.Has(wire.EncryptOpt) && !h.Iptux {
+		out = append(out, widget.NewIcon(theme.VisibilityOffIcon()))
+	}
+	return out
+}
+
+func columnText(h protocol.Host, col int) string {
+	switch col {
+	case colNick:
+		return h.DisplayName()
+	case colGroup:
+		return h.Group
+	case colHost:
+		return h.Host
+	case colUser:
+		return h.User
+	case colIP:
+		return h.Addr.Addr().String()
+	case colFlags:
+		var f []string
+		if h.Absent {
+			f = append(f, lang.L("absent"))
+		}
+		if h.Caps.Has(wire.EncryptOpt) && !h.Iptux {
+			f = append(f, lang.L("encrypted"))
+		}
+		return strings.Join(f, ", ")
+	}
+	return ""
+}
+
+var columnTitles = [numCols]string{"", "Nickname", "Group", "Host", "User", "IP", ""}
+
+func (t *hostTable) updateHeader(id widget.TableCellID, o fyne.CanvasObject) {
+	b := o.(*widget.Button)
+	col := id.Col
+	b.Text = ""
+	if columnTitles[col] != "" {
+		b.Text = lang.L(columnTitles[col])
+	}
+	b.Icon = nil
+	if col == t.sortCol && col != colCheck && col != colFlags {
+		b.Icon = theme.MenuDropDownIcon()
+		if t.sortDesc {
+			b.Icon = theme.MenuDropUpIcon()
+		}
+	}
+	b.OnTapped = func() { t.onHeaderTapped(col) }
+	if col == colCheck {
+		b.Icon, b.OnTapped = theme.CheckButtonCheckedIcon(), t.onSelectAllTapped
+	}
+	b.Refresh()
+}
+
+// onHeaderTapped sorts by that column; a second tap reverses the order.
+func (t *hostTable) onHeaderTapped(col int) {
+	if col == colCheck {
+		return
+	}
+	if t.sortCol == col {
+		t.sortDesc = !t.sortDesc
+	} else {
+		t.sortCol, t.sortDesc = col, false
+	}
+	t.rebuild()
+}
+
+// onSelectAllTapped selects every shown host, or clears the selection when all are selected.
+func (t *hostTable) onSelectAllTapped() {
+	shown := t.shownHosts()
+	all := len(shown) > 0
+	for _, h := range shown {
+		all = all && t.selected[hostID(h)]
+	}
+	for _, h := range shown {
+		t.selected[hostID(h)] = !all
+	}
+	t.changed()
+}
+
+// onCellTapped toggles the tapped host (a group header toggles its whole group); Fyne's own one-cell
+// selection is cleared again so that the check column is the only selection people see.
+func (t *hostTable) onCellTapped(id widget.TableCellID) {
+	t.table.UnselectAll()
+	if id.Row < 0 || id.Row >= len(t.rows) || id.Col == colCheck {
+		return
+	}
+	r := t.rows[id.Row]
+	if r.host != nil {
+		t.setSelected(*r.host, !t.selected[hostID(*r.host)])
+		return
+	}
+	var members []protocol.Host
+	all := true
+	for _, h := range t.shownHosts() {
+		if h.Group == r.group {
+			members = append(members, h)
+			all = all && t.selected[hostID(h)]
+		}
+	}
+	for _, h := range members {
+		t.selected[hostID(h)] = !all
+	}
+	t.changed()
+}
+
+func (t *hostTable) setSelected(h protocol.Host, on bool) {
+	if on {
+		t.selected[hostID(h)] = true
+	} else {
+		delete(t.selected, hostID(h))
+	}
+	t.changed()
+}
+
+// selectOnly makes h the only recipient (Reply, a drop on a row selects that person).
+func (t *hostTable) selectOnly(h protocol.Host) {
+	clear(t.selected)
+	t.selected[hostID(h)] = true
+	t.changed()
+}
+
+func (t *hostTable) changed() {
+	t.updateCount()
+	t.table.Refresh()
+	t.onSelectionChanged()
+}
+
+// selectedHosts are the chosen recipients that are still on the LAN, in table order.
+func (t *hostTable) selectedHosts() []protocol.Host {
+	var out []protocol.Host
+	for _, h := range t.hosts {
+		if t.selected[hostID(h)] {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+func (t *hostTable) onFilterChanged(s string) {
+	t.filter = strings.TrimSpace(s)
+	t.rebuild()
+}
+
+func (t *hostTable) onGroupChanged(on bool) {
+	t.grouped = on
+	t.rebuild()
+}
+
+// apply updates the table for one node event.
+func (t *hostTable) apply(ev protocol.Event) {
+	same := func(o protocol.Host) bool { return hostID(o) == hostID(ev.Host) }
+	switch ev.Kind {
+	case protocol.EventHostJoined, protocol.EventHostUpdated:
+		if i := slices.IndexFunc(t.hosts, same); i >= 0 {
+			t.hosts[i] = ev.Host
+		} else {
+			t.hosts = append(t.hosts, ev.Host)
+		}
+	case protocol.EventHostLeft:
+		t.hosts = slices.DeleteFunc(t.hosts, same)
+		delete(t.selected, hostID(ev.Host))
+	default:
+		return
+	}
+	t.rebuild()
+}
+
+// clearHosts empties the table (Refresh asks everyone again).
+func (t *hostTable) clearHosts() {
+	t.hosts = nil
+	t.rebuild()
+}
+
+// matches reports whether h passes the filter: a case-insensitive substring of any column.
+func (t *hostTable) matches(h protocol.Host) bool {
+	if t.filter == "" {
+		return true
+	}
+	f := strings.ToLower(t.filter)
+	for col := colNick; col <= colIP; col++ {
+		if strings.Contains(strings.ToLower(columnText(h, col)), f) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *hostTable) shownHosts() []protocol.Host {
+	var out []protocol.Host
+	for _, r := range t.rows {
+		if r.host != nil {
+			out = append(out, *r.host)
+		}
+	}
+	return out
+}
+
+// rebuild recomputes the visible rows from hosts, filter, sort order and grouping.
+func (t *hostTable) rebuild() {
+	var shown []protocol.Host
+	for _, h := range t.hosts {
+		if t.matches(h) {
+			shown = append(shown, h)
+		}
+	}
+	slices.SortStableFunc(shown, func(a, b protocol.Host) int {
+		if t.grouped {
+			if c := strings.Compare(strings.ToLower(a.Group), strings.ToLower(b.Group)); c != 0 {
+				return c
+			}
+		}
+		c := compareColumn(a, b, t.sortCol)
+		if t.sortDesc {
+			c = -c
+		}
+		return cmp.Or(c, compareColumn(a, b, colNick), compareColumn(a, b, colIP))
+	})
+	t.rows = t.rows[:0]
+	for i := range shown {
+		h := &shown[i]
+		if t.grouped && (i == 0 || !strings.EqualFold(shown[i-1].Group, h.Group)) {
+			t.rows = append(t.rows, hostRow{group: h.Group})
+		}
+		t.rows = append(t.rows, hostRow{group: h.Group, host: h})
+	}
+	t.updateCount()
+	t.table.Refresh()
+}
+
+func compareColumn(a, b protocol.Host, col int) int {
+	if col == colIP {
+		return a.Addr.Compare(b.Addr)
+	}
+	return strings.Compare(strings.ToLower(columnText(a, col)), strings.ToLower(columnText(b, col)))
+}
+
+func (t *hostTable) updateCount() {
+	shown := len(t.shownHosts())
+	text := lang.L("{{.Count}} on the LAN", map[string]any{"Count": len(t.hosts)})
+	if shown != len(t.hosts) {
+		text = lang.L("{{.Shown}} of {{.Count}} shown", map[string]any{"Shown": shown, "Count": len(t.hosts)})
+	}
+	if n := len(t.selectedHosts()); n > 0 {
+		text += ", " + lang.L("{{.Count}} selected", map[string]any{"Count": n})
+	}
+	t.count.SetText(text)
+}
+
+// hostAt returns the host whose row is drawn at pos (canvas coordinates), for drops.
+func (t *hostTable) hostAt(pos fyne.Position) (protocol.Host, bool) {
+	d := fyne.CurrentApp().Driver()
+	for o, row := range t.cells {
+		// Cells scrolled away stay in the pool, off any canvas.
+		if !o.Visible() || d.CanvasForObject(o) == nil || row < 0 || row >= len(t.rows) || t.rows[row].host == nil {
+			continue
+		}
+		p, size := d.AbsolutePositionForObject(o), o.Size()
+		if pos.X >= p.X && pos.X < p.X+size.Width && pos.Y >= p.Y && pos.Y < p.Y+size.Height {
+			return *t.rows[row].host, true
+		}
+	}
+	return protocol.Host{}, false
+}

@@ -1,9 +1,24 @@
 // Package assets embeds Hato's icons and other resources.
+//
+// The icons are drawn by hand as SVG (icon.svg, tray.svg, badge.svg) and rasterized by gen/; run
+// `go generate ./assets` after editing one. The PNGs are committed, so a build needs no generator.
 package assets
 
 import _ "embed"
 
-// Icon is the application icon, a 256×256 PNG.
+//go:generate go run ./gen
+
+// Icon is the application icon, a 256×256 PNG of a pigeon in flight (icon.svg).
 //
 //go:embed icon.png
 var Icon []byte
+
+// Tray is the system tray icon, a 64×64 PNG (tray.svg).
+//
+//go:embed tray.png
+var Tray []byte
+
+// TrayUnread is Tray with a red dot for unread messages, a 64×64 PNG (tray.svg under badge.svg).
+//
+//go:embed tray-unread.png
+var TrayUnread []byte

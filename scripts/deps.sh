@@ -3,9 +3,10 @@
 # running the app, `deps.sh test` for everything the tests use. Uses sudo when not root.
 set -euo pipefail
 
-# Building the desktop app: cgo headers for Fyne's GLFW/OpenGL driver (X11 and Wayland).
+# Building the desktop app: cgo headers for Fyne's GLFW/OpenGL driver (X11 and Wayland), and a CJK font:
+# Fyne's own font has no Japanese or Chinese glyphs and falls back to the system's.
 build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxext-dev libxrender-dev libxfixes-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev
-  libxxf86vm-dev libwayland-dev libxkbcommon-dev)
+  libxxf86vm-dev libwayland-dev libxkbcommon-dev fonts-noto-cjk)
 # Tests: network namespaces, a real iptux peer under Xvfb driven through a private D-Bus (gdbus), AT-SPI
 # and xdotool, a font (iptux dies with BadAlloc under Xvfb without one), tar and socat for the folder
 # transfer benchmark's baseline, and openssl as the independent implementation the encryption tests

@@ -44,7 +44,9 @@ func TestSessionSendsAndReceives(t *testing.T) {
 		t.Fatal(err)
 	}
 	var renamed bool
-	rx.onEvent = func(ev protocol.Event) { renamed = renamed || ev.Kind == protocol.EventHostUpdated && ev.Host.Nick == "新しい名前" }
+	rx.onEvent = func(ev protocol.Event) {
+		renamed = renamed || ev.Kind == protocol.EventHostUpdated && ev.Host.Nick == "新しい名前"
+	}
 	rx.q.until(t, "the new nick at rx", func() bool { return renamed })
 
 	set.Port = "not a port"

@@ -10,9 +10,13 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
+	"fyne.io/fyne/v2/widget"
 
 	"hato/assets"
 	"hato/protocol"
+	"hato/transfer"
 )
 
 // AppID names the app to the OS and keys its preferences.
@@ -21,6 +25,9 @@ const AppID = "io.github.hato.messenger"
 // Run opens the main window on a running node and returns when the app quits; the node then says
 // goodbye to the LAN.
 func Run(base protocol.Config) error {
+	if err := loadTranslations(); err != nil {
+		slog.Warn("translations", "err", err)
+	}
 	a := app.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
 	keyDir := a.Storage().RootURI().Path()
@@ -43,17 +50,105 @@ func Run(base protocol.Config) error {
 	}
 	s, err := newSession(a, base, set, nil)
 	if err != nil {
-		return fmt.Errorf("start: %w", err)
+		return showStartError(a, err)
 	}
 	if firstStart {
 		s.makeKeys(keyDir)
 	}
-	main := newMainWindow(s)
-	s.onEvent = main.onEvent
-	main.window.SetMaster()
-	main.window.ShowAndRun()
+	d := newShell(s)
+	d.main.window.ShowAndRun()
 	s.close()
 	return nil
+}
+
+// shell ties the windows to the session: host events to the main window, each message to its own
+// receive window and a notification, transfer events to the window of their offer, the tray's unread
+// count to the receive windows still open.
+type shell struct {
+	s        *session
+	main     *mainWindow
+	tray     *tray
+	notify   *notifier
+	recv     []*recvWindow
+	settings *settingsWindow
+}
+
+func newShell(s *session) *shell {
+	d := &shell{s: s, main: newMainWindow(s), notify: newNotifier(s)}
+	d.tray = newTray(s, d.onShow, d.onSettings, d.onQuit)
+	d.main.onSettings = d.onSettings
+	d.main.window.SetMaster()
+	if d.tray.available() {
+		// With a tray, closing the window hides it; Quit is in the tray's menu.
+		d.main.window.SetCloseIntercept(d.main.window.Hide)
+	}
+	s.onEvent = d.onEvent
+	s.onTransfer = d.onTransfer
+	return d
+}
+
+func (d *shell) onEvent(ev protocol.Event) {
+	d.main.onEvent(ev)
+	if ev.Kind != protocol.EventMessage {
+		return
+	}
+	w := newRecvWindow(d.s, ev.Message, d.main.replyTo)
+	w.closedHook = func() { d.forget(w) }
+	d.recv = append(d.recv, w)
+	d.tray.setUnread(len(d.recv))
+	d.notify.message(ev.Message)
+	w.window.Show()
+}
+
+// onTransfer hands a fetch's progress to the window of its offer (our own offers' events only matter
+// to the sender's status, which the main window does not show yet).
+func (d *shell) onTransfer(ev transfer.Event) {
+	for _, w := range d.recv {
+		if w.m.Packet == ev.Packet && w.m.From.Addr.Addr() == ev.Host.Addr.Addr() {
+			w.onTransfer(ev)
+		}
+	}
+}
+
+func (d *shell) forget(w *recvWindow) {
+	for i, o := range d.recv {
+		if o == w {
+			d.recv = append(d.recv[:i], d.recv[i+1:]...)
+			break
+		}
+	}
+	d.tray.setUnread(len(d.recv))
+}
+
+func (d *shell) onShow() {
+	d.main.window.Show()
+	d.main.window.RequestFocus()
+}
+
+func (d *shell) onSettings() {
+	if d.settings != nil {
+		d.settings.window.RequestFocus()
+		return
+	}
+	d.settings = newSettingsWindow(d.s)
+	d.settings.onSaved = d.tray.refresh
+	d.settings.window.SetOnClosed(func() { d.settings = nil })
+	d.settings.window.Show()
+}
+
+// onQuit closes every window; Run then stops the node, which says goodbye (BR_EXIT).
+func (d *shell) onQuit() { d.s.app.Quit() }
+
+// showStartError tells the user why the node could not start (typically: the port is taken by another
+// IP Messenger) in a window, and returns the error once it is closed.
+func showStartError(a fyne.App, err error) error {
+	w := a.NewWindow("Hato")
+	text := &widget.Label{Text: lang.L("Hato could not start.") + "\n\n" + err.Error(), Wrapping: fyne.TextWrapWord}
+	quit := &widget.Button{Text: lang.L("Quit"), OnTapped: a.Quit}
+	w.SetContent(container.NewBorder(nil, container.NewCenter(quit), nil, nil, text))
+	w.Resize(fyne.NewSize(420, 200))
+	w.ShowAndRun()
+	return err
 }
 
 // makeKeys makes our keys on a first start without holding up the window, keeps them in dir and gives

@@ -116,7 +116,7 @@ func (c *composer) showChips() {
 		if isDir(p) {
 			icon = theme.FolderIcon()
 		}
-		label := fmt.Sprintf("%s (%s)", filepath.Base(p), sizeText(pathSize(p)))
+		label := fmt.Sprintf("%s (%s)", filepath.Base(p), humanBytes(pathSize(p)))
 		remove := &widget.Button{Icon: theme.CancelIcon(), Importance: widget.LowImportance, OnTapped: func() { c.detach(p) }}
 		c.chips.Add(container.NewHBox(widget.NewIcon(icon), widget.NewLabel(label), remove))
 	}
@@ -144,22 +144,4 @@ func pathSize(p string) int64 {
 		return nil
 	})
 	return total
-}
-
-// sizeText prints a byte count as people read it: 999 B, 1.5 KB, 12 MB, 3.1 GB.
-func sizeText(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, suffixes := float64(n)/unit, []string{"KB", "MB", "GB", "TB"}
-	i := 0
-	for v >= unit && i < len(suffixes)-1 {
-		v /= unit
-		i++
-	}
-	if v < 10 {
-		return fmt.Sprintf("%.1f %s", v, suffixes[i])
-	}
-	return fmt.Sprintf("%.0f %s", v, suffixes[i])
 }

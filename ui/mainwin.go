@@ -21,7 +21,10 @@ type mainWindow struct {
 	hosts   *hostTable
 	compose *composer
 	refresh *widget.Button
+	gear    *widget.Button
 	sending bool
+
+	onSettings func() // opens the settings window (the app sets it)
 
 	// chooseFiles and chooseFolder open the file dialogs; tests replace them.
 	chooseFiles  func(func(paths []string))
@@ -33,10 +36,16 @@ func newMainWindow(s *session) *mainWindow {
 	w.compose = newComposer(w.onSend, w.onAttachFile, w.onAttachFolder)
 	w.refresh = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: w.onRefresh}
 	w.refresh.ExtendBaseWidget(w.refresh)
+	w.gear = &widget.Button{Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: func() {
+		if w.onSettings != nil {
+			w.onSettings()
+		}
+	}}
+	w.gear.ExtendBaseWidget(w.gear)
 	w.hosts.onSelectionChanged = w.onSelectionChanged
 	w.chooseFiles, w.chooseFolder = w.fileDialog, w.folderDialog
 
-	top := container.NewBorder(nil, nil, nil, w.refresh, w.hosts.content)
+	top := container.NewBorder(nil, nil, nil, container.NewVBox(w.refresh, w.gear), w.hosts.content)
 	split := container.NewVSplit(top, w.compose.content)
 	split.SetOffset(0.55)
 	w.window.SetContent(split)

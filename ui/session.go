@@ -107,16 +107,19 @@ func (s *session) applySettings(t settings) error {
 	}
 	old := s.set
 	s.set = t
-	t.save(s.app.Preferences())
-	s.fetcher.Dir = t.DownloadDir
 	if old.needsRestart(t) || old.RequireEncryption != t.RequireEncryption {
 		if err := s.restart(); err != nil {
+			// Nothing is saved: the next start must not trip over the same setting.
 			s.set = old
 			if err2 := s.start(); err2 != nil {
 				return fmt.Errorf("%w (and the old settings failed too: %v)", err, err2)
 			}
 			return err
 		}
+	}
+	t.save(s.app.Preferences())
+	s.fetcher.Dir = t.DownloadDir
+	if old.needsRestart(t) || old.RequireEncryption != t.RequireEncryption {
 		return nil
 	}
 	p := s.presence()

@@ -1,0 +1,64 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"hato/protocol"
+)
+
+// The whole app on one session: a message from a peer opens its own receive window and a notification,
+// the tray counts it unread until the window closes, and a fetch's progress reaches that window.
+func TestShellRoutesMessages(t *testing.T) {
+	port := testPort(t)
+	me := newTestSession(t, newTestApp(t), "127.0.0.2", port, nil, "127.0.0.3")
+	peer := newTestSession(t, newTestApp(t), "127.0.0.3", port, func(s *settings) { s.Nick = "同僚" }, "127.0.0.2")
+	d := newShell(me.session)
+	var notes []string
+	d.notify.send = func(title, body string) error { // on a goroutine: record on the UI queue
+		me.q.do(func() { notes = append(notes, title+": "+body) })
+		return nil
+	}
+	t.Cleanup(func() {
+		for _, w := range append([]*recvWindow(nil), d.recv...) {
+			w.window.Close()
+		}
+		d.main.window.Close()
+	})
+
+	var hosts []protocol.Host
+	peer.onEvent = func(ev protocol.Event) {
+		if ev.Kind == protocol.EventHostJoined {
+			hosts = append(hosts, ev.Host)
+		}
+	}
+	peer.q.until(t, "me in the peer's list", func() bool { return len(hosts) == 1 })
+	me.q.until(t, "the peer's nick in my table", func() bool { return len(d.main.hosts.rows) == 1 && d.main.hosts.rows[0].host.Nick == "同僚" })
+
+	file := filepath.Join(t.TempDir(), "議事録.txt")
+	os.WriteFile(file, []byte(strings.Repeat("minutes ", 4096)), 0o644)
+	var r *sent
+	peer.send(hosts, "会議の議事録です", protocol.SendOptions{}, []string{file}, func(s sent) { r = &s })
+	me.q.until(t, "a receive window", func() bool { return len(d.recv) == 1 })
+	peer.q.until(t, "the delivery", func() bool { return r != nil })
+	w := d.recv[0]
+	if w.m.Text != "会議の議事録です" || d.tray.unread != 1 {
+		t.Errorf("window for %q, unread %d", w.m.Text, d.tray.unread)
+	}
+	me.q.until(t, "the notification", func() bool { return len(notes) == 1 })
+	if !strings.HasPrefix(notes[0], "同僚: 会議の議事録です") {
+		t.Errorf("notification %q", notes[0])
+	}
+
+	w.onSaveAll()
+	me.q.until(t, "the file saved through the window", func() bool { return w.files[0].progress.Value == 1 })
+	if b, err := os.ReadFile(filepath.Join(me.set.DownloadDir, "議事録.txt")); err != nil || len(b) != 8*4096 {
+		t.Errorf("saved file: %d bytes, %v", len(b), err)
+	}
+	w.window.Close()
+	if len(d.recv) != 0 || d.tray.unread != 0 {
+		t.Errorf("after closing: %d windows, unread %d", len(d.recv), d.tray.unread)
+	}
+}

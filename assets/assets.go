@@ -22,3 +22,9 @@ var Tray []byte
 //
 //go:embed tray-unread.png
 var TrayUnread []byte
+
+// Lock marks hosts that encrypt, in the host list (Fyne's theme has no lock icon); an SVG the theme
+// colours.
+//
+//go:embed lock.svg
+var Lock []byte

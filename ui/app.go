@@ -98,6 +98,7 @@ func (d *shell) onEvent(ev protocol.Event) {
 	d.tray.setUnread(len(d.recv))
 	d.notify.message(ev.Message)
 	w.window.Show()
+	w.window.RequestFocus()
 }
 
 // onTransfer hands a fetch's progress to the window of its offer (our own offers' events only matter

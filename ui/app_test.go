@@ -53,7 +53,7 @@ func TestShellRoutesMessages(t *testing.T) {
 	}
 
 	w.onSaveAll()
-	me.q.until(t, "the file saved through the window", func() bool { return w.files[0].progress.Value == 1 })
+	me.q.until(t, "the file saved through the window", func() bool { return strings.HasPrefix(w.files[0].status.Text, "Saved") })
 	if b, err := os.ReadFile(filepath.Join(me.set.DownloadDir, "議事録.txt")); err != nil || len(b) != 8*4096 {
 		t.Errorf("saved file: %d bytes, %v", len(b), err)
 	}

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"hato/assets"
 	"hato/protocol"
 	"hato/protocol/wire"
 )
@@ -75,7 +76,7 @@ func newHostTable() *hostTable {
 		UpdateHeader:  t.updateHeader,
 	}
 	t.table.ExtendBaseWidget(t.table)
-	for col, w := range []float32{36, 140, 110, 110, 90, 110, 56} {
+	for col, w := range []float32{34, 130, 100, 96, 84, 104, 52} {
 		t.table.SetColumnWidth(col, w)
 	}
 	t.search = &widget.Entry{PlaceHolder: lang.L("Filter by name, group, host or IP")}
@@ -158,7 +159,7 @@ func (t *hostTable) flagIcons(h protocol.Host) []fyne.CanvasObject {
 		out = append(out, widget.NewIcon(theme.HistoryIcon()))
 	}
 	if h.Caps.Has(wire.EncryptOpt) && !h.Iptux {
-		out = append(out, widget.NewIcon(theme.VisibilityOffIcon()))
+		out = append(out, widget.NewIcon(lockIcon))
 	}
 	return out
 }
@@ -187,6 +188,9 @@ func columnText(h protocol.Host, col int) string {
 	}
 	return ""
 }
+
+// lockIcon marks hosts that encrypt, coloured like the text.
+var lockIcon = theme.NewThemedResource(fyne.NewStaticResource("lock.svg", assets.Lock))
 
 var columnTitles = [numCols]string{"", "Nickname", "Group", "Host", "User", "IP", ""}
 

@@ -115,7 +115,7 @@ func newRecvWindow(s *session, m *protocol.Message, reply func(to protocol.Host,
 	}
 	buttons := container.NewHBox(layout.NewSpacer(), w.replyBtn, w.closeBtn)
 	w.window.SetContent(container.NewBorder(container.NewVBox(header, widget.NewSeparator()), buttons, nil, nil, w.center))
-	w.window.Resize(fyne.NewSize(460, 420))
+	w.window.Resize(fyne.NewSize(480, 480))
 	w.window.SetOnClosed(w.onClosed)
 	return w
 }
@@ -231,7 +231,7 @@ func (w *recvWindow) body() fyne.CanvasObject {
 	}
 	attach := container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), w.saveAll), nil, nil, container.NewVScroll(list))
 	split := container.NewVSplit(text, attach)
-	split.Offset = 0.45
+	split.Offset = 0.4
 	return split
 }
 

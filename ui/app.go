@@ -79,7 +79,9 @@ func newShell(s *session) *shell {
 	d.main.onSettings = d.onSettings
 	d.main.window.SetMaster()
 	if d.tray.available() {
-		// With a tray, closing the window hides it; Quit is in the tray's menu.
+		// With a tray, a left click on it shows the window and closing the window hides it; Quit is in
+		// the tray's menu.
+		d.tray.desk.SetSystemTrayWindow(d.main.window)
 		d.main.window.SetCloseIntercept(d.main.window.Hide)
 	}
 	s.onEvent = d.onEvent

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package interop holds Hato's multi-host tests: hato nodes in network
 // namespaces (see internal/netlab) talking to each other through real
 // broadcast, and to iptux 0.8.3 running headless under Xvfb.

@@ -1,3 +1,5 @@
+//go:build linux
+
 package interop
 
 // A deliberately tiny IPMsg peer, independent of Hato's own codec, to check

@@ -1,3 +1,5 @@
+//go:build linux
+
 package interop
 
 // File and folder transfer between Hato and iptux 0.8.3, both ways, driven

@@ -1,3 +1,5 @@
+//go:build linux
+
 package interop
 
 // Running iptux 0.8.3 headless in a lab host: Xvfb, a private session bus

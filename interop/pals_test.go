@@ -1,3 +1,5 @@
+//go:build linux
+
 package interop
 
 // palsScript reads iptux's pal list through AT-SPI (python3-pyatspi) and

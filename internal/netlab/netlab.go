@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package netlab builds throwaway IPv4 labs out of Linux network namespaces
 // for tests: one bridge in a namespace of its own and N hosts, each in its own
 // namespace with a veth on the bridge and an address in 192.0.2.0/24

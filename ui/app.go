@@ -41,6 +41,7 @@ func Run(base protocol.Config) error {
 		slog.Error("keys unusable, encryption off", "err", err)
 	}
 	set := loadSettings(a.Preferences())
+	applyTheme(a, set.Theme)
 	if firstStart && set.FingerprintName {
 		// The user name carries the key's fingerprint: the node cannot start without keys.
 		if base.Keys, _, err = protocol.LoadOrCreateKeys(keyDir); err != nil {

@@ -45,10 +45,17 @@ func uiKeys(t *testing.T) []string {
 			return true
 		})
 	}
+	// Texts kept in tables and translated where they are shown.
 	for _, c := range columnTitles {
 		if c != "" {
 			seen[c] = true
 		}
+	}
+	for _, c := range codepages {
+		seen[c.label] = true
+	}
+	for _, c := range themes {
+		seen[c.label] = true
 	}
 	var out []string
 	for k := range seen {

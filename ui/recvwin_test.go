@@ -230,7 +230,11 @@ func TestRecvWindowAttachments(t *testing.T) {
 		}
 	}
 	w.onSave(w.files[0]) // already running: nothing happens
+	// The last progress event and the fetch's end travel separately: wait for both.
 	p.rx.q.until(t, "every attachment saved", func() bool {
+		if progress == 0 {
+			return false
+		}
 		for _, r := range w.files {
 			if r.state != fetchSaved {
 				return false

@@ -32,6 +32,7 @@ type settings struct {
 	FingerprintName   bool
 	PasswordHash      string // SHA-256 hex of the password that opens locked messages; "" for none
 	QuoteReply        bool   // Reply quotes the message
+	Theme             string // "" follows the system, "light" or "dark"
 }
 
 // Preference keys.
@@ -49,6 +50,7 @@ const (
 	prefFingerprint   = "fingerprint_name"
 	prefPassword      = "password_sha256"
 	prefQuote         = "quote_reply"
+	prefTheme         = "theme"
 )
 
 // defaultAbsence are the presets a first start offers, as IP Messenger does.
@@ -69,6 +71,7 @@ func loadSettings(p fyne.Preferences) settings {
 		FingerprintName:   p.Bool(prefFingerprint),
 		PasswordHash:      p.String(prefPassword),
 		QuoteReply:        p.BoolWithFallback(prefQuote, true),
+		Theme:             p.String(prefTheme),
 	}
 }
 
@@ -86,6 +89,7 @@ func (s settings) save(p fyne.Preferences) {
 	p.SetBool(prefFingerprint, s.FingerprintName)
 	p.SetString(prefPassword, s.PasswordHash)
 	p.SetBool(prefQuote, s.QuoteReply)
+	p.SetString(prefTheme, s.Theme)
 }
 
 // settingError names the field a bad value came from, so that the settings window can show it there.

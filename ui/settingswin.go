@@ -27,7 +27,7 @@ type settingsWindow struct {
 
 	nick, group, absence        *widget.Entry
 	port, bind, broadcasts      *widget.Entry
-	codepage                    *widget.Select
+	codepage, theme             *widget.Select
 	downloads                   *widget.Entry
 	choose                      *widget.Button
 	notifications, quote        *widget.Check
@@ -75,6 +75,12 @@ func (w *settingsWindow) buildUI() {
 	}
 	w.codepage = &widget.Select{Options: labels}
 	w.codepage.ExtendBaseWidget(w.codepage)
+	themeLabels := make([]string, len(themes))
+	for i, t := range themes {
+		themeLabels[i] = lang.L(t.label)
+	}
+	w.theme = &widget.Select{Options: themeLabels}
+	w.theme.ExtendBaseWidget(w.theme)
 	w.downloads = newEntry(false)
 	w.choose = &widget.Button{Text: lang.L("Choose…"), OnTapped: w.onChoose}
 	w.notifications = &widget.Check{Text: lang.L("Show notifications")}
@@ -107,7 +113,8 @@ func (w *settingsWindow) buildUI() {
 	files := &widget.Form{Items: []*widget.FormItem{
 		{Text: lang.L("Download folder"), Widget: w.field("downloads", container.NewBorder(nil, nil, nil, w.choose, w.downloads))},
 	}}
-	messages := container.NewVBox(w.notifications, w.quote)
+	messages := container.NewVBox(w.notifications, w.quote,
+		&widget.Form{Items: []*widget.FormItem{{Text: lang.L("Theme"), Widget: w.theme}}})
 	encryption := container.NewVBox(
 		w.requireEnc,
 		w.fingerprintName,
@@ -202,6 +209,7 @@ func (w *settingsWindow) load(t settings) {
 	w.quote.SetChecked(t.QuoteReply)
 	w.requireEnc.SetChecked(t.RequireEncryption)
 	w.fingerprintName.SetChecked(t.FingerprintName)
+	w.theme.SetSelectedIndex(max(0, slices.IndexFunc(themes, func(c struct{ name, label string }) bool { return c.name == t.Theme })))
 }
 
 // settings reads the widgets into a copy of the current settings; only a password mismatch is caught here,
@@ -223,6 +231,9 @@ func (w *settingsWindow) settings() (settings, error) {
 	t.QuoteReply = w.quote.Checked
 	t.RequireEncryption = w.requireEnc.Checked
 	t.FingerprintName = w.fingerprintName.Checked
+	if i := w.theme.SelectedIndex(); i >= 0 {
+		t.Theme = themes[i].name
+	}
 	switch {
 	case w.removePassword.Checked:
 		t.PasswordHash = ""
@@ -302,6 +313,7 @@ func (w *settingsWindow) onSave() {
 		w.showSaveError(err)
 		return
 	}
+	applyTheme(w.s.app, t.Theme)
 	w.window.Close()
 	if w.onSaved != nil {
 		w.onSaved()

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 
 	"hato/protocol"
 	"hato/protocol/crypt"
@@ -298,5 +299,33 @@ func TestSettingsWindowDownloadFolder(t *testing.T) {
 	test.Tap(w.save)
 	if isOpen(w.window) || ts.set.DownloadDir != dir || ts.fetcher.Dir != dir || ts.set.Codepage != "utf-8" {
 		t.Errorf("open %v, settings %q %q, fetcher %q, status %q", isOpen(w.window), ts.set.DownloadDir, ts.set.Codepage, ts.fetcher.Dir, w.status.Text)
+	}
+}
+
+// The theme setting holds Fyne's theme to light or dark, or gives the choice back to the system.
+func TestSettingsWindowTheme(t *testing.T) {
+	a := newTestApp(t)
+	ts := newTestSession(t, a, "127.0.0.2", testPort(t), nil)
+	bg := func() any { return a.Settings().Theme().Color(theme.ColorNameBackground, theme.VariantDark) }
+	for _, c := range []struct {
+		label, name string
+		want        fyne.ThemeVariant
+	}{{"Light", "light", theme.VariantLight}, {"Dark", "dark", theme.VariantDark}} {
+		w := newSettingsWindow(ts.session)
+		w.theme.SetSelected(c.label)
+		test.Tap(w.save)
+		if ts.set.Theme != c.name || a.Preferences().String(prefTheme) != c.name {
+			t.Errorf("%s: setting %q, preference %q", c.label, ts.set.Theme, a.Preferences().String(prefTheme))
+		}
+		// Asked for the dark variant's background, a theme held to light answers with the light one.
+		if want := theme.DefaultTheme().Color(theme.ColorNameBackground, c.want); bg() != want {
+			t.Errorf("%s: background %v, want %v", c.label, bg(), want)
+		}
+	}
+	w := newSettingsWindow(ts.session)
+	w.theme.SetSelected("Like the system")
+	test.Tap(w.save)
+	if ts.set.Theme != "" || a.Settings().Theme() != theme.DefaultTheme() {
+		t.Errorf("system theme: setting %q, theme %T", ts.set.Theme, a.Settings().Theme())
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"hato/internal/netlab"
 	"hato/protocol"
+	"hato/transfer"
 )
 
 // uiQueue stands in for fyne.Do in tests: the session's goroutines queue UI work, and the test goroutine
@@ -109,3 +110,68 @@ func testPort(t *testing.T) int { return netlab.FreePort(t) }
 func newTestApp(t *testing.T) fyne.App { return test.NewTempApp(t) }
 
 func mustAddr(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+// pair is two sessions on loopback that know each other, tx on 127.0.0.2 and rx on 127.0.0.3, with what
+// each was told.
+type pair struct {
+	tx, rx       *testSession
+	peers        []protocol.Host // rx, as tx knows it
+	txGot, rxGot []*protocol.Message
+	txEvents     []protocol.Event
+	txXfer       []transfer.Event
+}
+
+// newPair starts both sessions (txSet and rxSet adjust their settings; nil keeps the defaults) and waits
+// until each lists the other, rx with tx's nick: a message sent before tx's answer to rx's entry
+// would come from a stranger.
+func newPair(t *testing.T, txSet, rxSet func(*settings)) *pair {
+	t.Helper()
+	port := testPort(t)
+	p := &pair{
+		tx: newTestSession(t, newTestApp(t), "127.0.0.2", port, txSet, "127.0.0.3"),
+		rx: newTestSession(t, newTestApp(t), "127.0.0.3", port, rxSet, "127.0.0.2"),
+	}
+	known := false
+	p.rx.onEvent = func(ev protocol.Event) {
+		switch ev.Kind {
+		case protocol.EventHostJoined, protocol.EventHostUpdated:
+			known = known || ev.Host.User == p.tx.base.User && ev.Host.Nick == p.tx.set.Nick
+		case protocol.EventMessage:
+			p.rxGot = append(p.rxGot, ev.Message)
+		}
+	}
+	p.tx.onEvent = func(ev protocol.Event) {
+		switch ev.Kind {
+		case protocol.EventHostJoined:
+			p.peers = append(p.peers, ev.Host)
+		case protocol.EventMessage:
+			p.txGot = append(p.txGot, ev.Message)
+		}
+		p.txEvents = append(p.txEvents, ev)
+	}
+	p.tx.onTransfer = func(ev transfer.Event) { p.txXfer = append(p.txXfer, ev) }
+	p.tx.q.until(t, "rx in tx's host list", func() bool { return len(p.peers) == 1 })
+	p.rx.q.until(t, "tx in rx's host list", func() bool { return known })
+	return p
+}
+
+// send sends from tx and returns the message as rx got it.
+func (p *pair) send(t *testing.T, text string, opt protocol.SendOptions, paths ...string) *protocol.Message {
+	t.Helper()
+	var r *sent
+	p.tx.send(p.peers, text, opt, paths, func(s sent) { r = &s })
+	p.tx.q.until(t, "the send's outcome", func() bool { return r != nil })
+	if r.Err != nil || r.Deliveries[0].Err != nil {
+		t.Fatalf("send: %+v", r)
+	}
+	var m *protocol.Message
+	p.rx.q.until(t, "the message at rx", func() bool {
+		for _, g := range p.rxGot {
+			if g.Packet == r.Packet {
+				m = g
+			}
+		}
+		return m != nil
+	})
+	return m
+}

@@ -16,61 +16,9 @@ import (
 	"hato/protocol"
 )
 
-// notifyPair is two sessions on loopback recording the messages each receives.
-type notifyPair struct {
-	tx, rx       *testSession
-	peers        []protocol.Host // rx, as tx knows it
-	txGot, rxGot []*protocol.Message
-}
-
-func newNotifyPair(t *testing.T) *notifyPair {
-	t.Helper()
-	port := testPort(t)
-	p := &notifyPair{
-		tx: newTestSession(t, newTestApp(t), "127.0.0.2", port, func(s *settings) { s.Nick, s.Group = "送信者", "開発部" }, "127.0.0.3"),
-		rx: newTestSession(t, newTestApp(t), "127.0.0.3", port, func(s *settings) { s.Nick = "" }, "127.0.0.2"),
-	}
-	var known bool // rx knows tx's nick: its messages come under that name
-	p.rx.onEvent = func(ev protocol.Event) {
-		switch ev.Kind {
-		case protocol.EventHostJoined, protocol.EventHostUpdated:
-			known = known || ev.Host.Nick == "送信者"
-		case protocol.EventMessage:
-			p.rxGot = append(p.rxGot, ev.Message)
-		}
-	}
-	p.tx.onEvent = func(ev protocol.Event) {
-		switch ev.Kind {
-		case protocol.EventHostJoined:
-			p.peers = append(p.peers, ev.Host)
-		case protocol.EventMessage:
-			p.txGot = append(p.txGot, ev.Message)
-		}
-	}
-	p.tx.q.until(t, "rx in tx's host list", func() bool { return len(p.peers) == 1 })
-	p.rx.q.until(t, "tx in rx's host list", func() bool { return known })
-	return p
-}
-
-// send sends from tx and returns the message as rx got it.
-func (p *notifyPair) send(t *testing.T, text string, opt protocol.SendOptions, paths ...string) *protocol.Message {
-	t.Helper()
-	var r *sent
-	p.tx.send(p.peers, text, opt, paths, func(s sent) { r = &s })
-	p.tx.q.until(t, "the send's outcome", func() bool { return r != nil })
-	if r.Err != nil || r.Deliveries[0].Err != nil {
-		t.Fatalf("send: %+v", r)
-	}
-	var m *protocol.Message
-	p.rx.q.until(t, "the message at rx", func() bool {
-		for _, g := range p.rxGot {
-			if g.Packet == r.Packet {
-				m = g
-			}
-		}
-		return m != nil
-	})
-	return m
+// newNotifyPair is a pair whose sender has a nick and a group, and whose receiver has no nick.
+func newNotifyPair(t *testing.T) *pair {
+	return newPair(t, func(s *settings) { s.Nick, s.Group = "送信者", "開発部" }, func(s *settings) { s.Nick = "" })
 }
 
 // noteRecorder stands in for beeep: it keeps what would have popped up and fails with err.

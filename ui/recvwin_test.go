@@ -15,67 +15,8 @@ import (
 	"hato/transfer"
 )
 
-// recvPair is a sender and a receiver on loopback, with what each was told.
-type recvPair struct {
-	tx, rx   *testSession
-	peers    []protocol.Host // rx, as tx knows it
-	got      []*protocol.Message
-	txEvents []protocol.Event
-	txXfer   []transfer.Event
-}
-
-func newRecvPair(t *testing.T) *recvPair {
-	t.Helper()
-	port := testPort(t)
-	p := &recvPair{
-		tx: newTestSession(t, newTestApp(t), "127.0.0.2", port, nil, "127.0.0.3"),
-		rx: newTestSession(t, newTestApp(t), "127.0.0.3", port, nil, "127.0.0.2"),
-	}
-	rxKnowsTx := false
-	p.rx.onEvent = func(ev protocol.Event) {
-		switch ev.Kind {
-		case protocol.EventMessage:
-			p.got = append(p.got, ev.Message)
-		case protocol.EventHostJoined:
-			rxKnowsTx = true
-		}
-	}
-	p.tx.onEvent = func(ev protocol.Event) {
-		if ev.Kind == protocol.EventHostJoined {
-			p.peers = append(p.peers, ev.Host)
-		}
-		p.txEvents = append(p.txEvents, ev)
-	}
-	p.tx.onTransfer = func(ev transfer.Event) { p.txXfer = append(p.txXfer, ev) }
-	p.tx.q.until(t, "rx in tx's host list", func() bool { return len(p.peers) == 1 })
-	// tx answers rx's entry a moment later: a message sent before that would come from a stranger.
-	p.rx.q.until(t, "tx in rx's host list", func() bool { return rxKnowsTx })
-	return p
-}
-
-// send sends from tx and returns the message as rx got it.
-func (p *recvPair) send(t *testing.T, text string, opt protocol.SendOptions, paths ...string) *protocol.Message {
-	t.Helper()
-	var r *sent
-	p.tx.send(p.peers, text, opt, paths, func(s sent) { r = &s })
-	p.tx.q.until(t, "the send's outcome", func() bool { return r != nil })
-	if r.Err != nil || r.Deliveries[0].Err != nil {
-		t.Fatalf("send: %+v", r)
-	}
-	var m *protocol.Message
-	p.rx.q.until(t, "the message at rx", func() bool {
-		for _, g := range p.got {
-			if g.Packet == r.Packet {
-				m = g
-			}
-		}
-		return m != nil
-	})
-	return m
-}
-
 // txHeard waits until tx is told kind about packet.
-func (p *recvPair) txHeard(t *testing.T, kind protocol.EventKind, packet uint32) {
+func (p *pair) txHeard(t *testing.T, kind protocol.EventKind, packet uint32) {
 	t.Helper()
 	p.tx.q.until(t, string(kind), func() bool {
 		for _, ev := range p.txEvents {
@@ -90,7 +31,7 @@ func (p *recvPair) txHeard(t *testing.T, kind protocol.EventKind, packet uint32)
 func noReply(protocol.Host, string) {}
 
 func TestRecvWindowPlain(t *testing.T) {
-	p := newRecvPair(t)
+	p := newPair(t, nil, nil)
 	text := "こんにちは、資料です。\nhttps://example.com/path?q=1 を見てください\n共有: \\\\server\\共有\\資料"
 	m := p.send(t, text, protocol.SendOptions{})
 	w := newRecvWindow(p.rx.session, m, noReply)
@@ -128,7 +69,7 @@ func TestRecvWindowPlain(t *testing.T) {
 }
 
 func TestRecvWindowSealed(t *testing.T) {
-	p := newRecvPair(t)
+	p := newPair(t, nil, nil)
 	m := p.send(t, "秘密のメッセージ", protocol.SendOptions{Sealed: true})
 	w := newRecvWindow(p.rx.session, m, noReply)
 	if !m.Sealed || w.text.Text != "" || w.opened || w.openButton == nil {
@@ -149,7 +90,7 @@ func TestRecvWindowSealed(t *testing.T) {
 }
 
 func TestRecvWindowLocked(t *testing.T) {
-	p := newRecvPair(t)
+	p := newPair(t, nil, nil)
 	p.rx.set.PasswordHash = hashPassword("pw")
 	m := p.send(t, "鍵付き", protocol.SendOptions{Sealed: true, Locked: true})
 	w := newRecvWindow(p.rx.session, m, noReply)
@@ -181,7 +122,7 @@ func TestRecvWindowLocked(t *testing.T) {
 }
 
 func TestRecvWindowAttachments(t *testing.T) {
-	p := newRecvPair(t)
+	p := newPair(t, nil, nil)
 	src := t.TempDir()
 	big := make([]byte, 3<<20)
 	rand.Read(big)
@@ -282,7 +223,7 @@ func TestRecvWindowAttachments(t *testing.T) {
 }
 
 func TestRecvWindowReply(t *testing.T) {
-	p := newRecvPair(t)
+	p := newPair(t, nil, nil)
 	m := p.send(t, "一行目\n二行目", protocol.SendOptions{})
 	var to protocol.Host
 	var quote string

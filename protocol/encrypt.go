@@ -99,14 +99,32 @@ type decrypted struct {
 	verified    bool
 }
 
-// decrypt opens an encrypted SENDMSG with the private key its algorithm set names and checks its
-// signature with the sender's key, asking for that key first when it is not known yet.
-func (n *Node) decrypt(ctx context.Context, from netip.AddrPort, p wire.Packet, h *Host) (decrypted, error) {
-	var d decrypted
+// encrypted is an encrypted SENDMSG as the read loop hands it on: parsed, and for a signed one the
+// sender's key as it was when the message arrived, or the waiter for it. Taking them in the read loop
+// matters: the sender's BR_EXIT, right behind its message, drops the key from the cache.
+type encrypted struct {
+	msg    crypt.Message
+	signer peerKey
+	wait   *keyWaiter
+}
+
+func (n *Node) takeEncrypted(p wire.Packet, h *Host) (encrypted, error) {
 	m, err := crypt.ParseMessage(p.Msg)
 	if err != nil {
-		return d, err
+		return encrypted{}, err
 	}
+	e := encrypted{msg: m}
+	if m.Sign != nil {
+		e.signer, e.wait = n.keyOrWaiter(h)
+	}
+	return e, nil
+}
+
+// decrypt opens an encrypted SENDMSG with the private key its algorithm set names and checks its
+// signature with the sender's key, asking for that key first when it is not known yet.
+func (n *Node) decrypt(ctx context.Context, from netip.AddrPort, p wire.Packet, h *Host, e encrypted) (decrypted, error) {
+	var d decrypted
+	m := e.msg
 	keys := n.currentKeys()
 	if keys == nil {
 		return d, errors.New("decrypt: our keys are not ready yet")
@@ -137,7 +155,10 @@ func (n *Node) decrypt(ctx context.Context, from netip.AddrPort, p wire.Packet, 
 		// after it sent the message. A bounded wait keeps a silent peer from holding the message back.
 		kctx, cancel := context.WithTimeout(ctx, n.cfg.KeyInterval*time.Duration(n.cfg.KeyTries))
 		defer cancel()
-		pk, err := n.publicKey(kctx, h)
+		pk, err := e.signer, error(nil)
+		if e.wait != nil {
+			pk, err = n.awaitKey(kctx, h, e.wait)
+		}
 		if err == nil {
 			d.verified = m.Verify(pk.key, plain) == nil
 		}

@@ -355,3 +355,23 @@ func TestSetKeysAnnounces(t *testing.T) {
 		t.Errorf("BR_ABSENCE after SetKeys: %v", p.Cmd)
 	}
 }
+
+// A signer that leaves at once: its key arrives just before its BR_EXIT (which drops it from the cache),
+// and the message it signed still verifies.
+func TestSignatureVerifiedWhenSenderLeaves(t *testing.T) {
+	port := testPort(t)
+	n := startNode(t, "127.0.0.2", port, withKeys(testKeys(t, 0)))
+	for i := range 5 {
+		win := newWinPeer(t, fmt.Sprintf("127.0.0.%d", 3+i), port, n, fmt.Sprintf("leaver%d", i), testKeys(t, 1))
+		win.enter(t, wire.EncryptOpt)
+		_, key := win.nodeKey(t, "65920006")
+		no := win.sendEncrypted(t, 0x41900004, key, "goodbye", nil)
+		win.expect(t, wire.GetPubKey, 2*time.Second)
+		win.send(t, win.packet(wire.AnsPubKey, string(crypt.AppendPublicKey(nil, crypt.Supported, &win.keys.RSA2048.PublicKey)), ""))
+		win.send(t, win.packet(wire.BrExit, "", ""))
+		m := n.waitEvent(t, "message", func(ev Event) bool { return message(ev) && ev.Message.Packet == no }).Message
+		if !m.Signed || !m.Verified {
+			t.Fatalf("try %d: signed %v, verified %v", i, m.Signed, m.Verified)
+		}
+	}
+}

@@ -49,8 +49,8 @@ type Node struct {
 	autoReplied map[hostKey]bool
 	list        listRequest
 	keys        *Keys
-	peerKeys    map[netip.AddrPort]peerKey       // by the host's address (Host.Addr)
-	keyWait     map[netip.AddrPort]chan struct{} // closed when that host's ANSPUBKEY arrives
+	peerKeys    map[netip.AddrPort]peerKey    // by the host's address (Host.Addr)
+	keyWait     map[netip.AddrPort]*keyWaiter // senders waiting for that host's ANSPUBKEY
 
 	ready chan struct{}  // closed once Run has started
 	wg    sync.WaitGroup // every goroutine the node starts
@@ -111,7 +111,7 @@ func Listen(cfg Config) (*Node, error) {
 		autoReplied: map[hostKey]bool{},
 		keys:        cfg.Keys,
 		peerKeys:    map[netip.AddrPort]peerKey{},
-		keyWait:     map[netip.AddrPort]chan struct{}{},
+		keyWait:     map[netip.AddrPort]*keyWaiter{},
 		ready:       make(chan struct{}),
 	}
 	if n.log == nil {

@@ -23,6 +23,13 @@ type peerKey struct {
 	key  *rsa.PublicKey
 }
 
+// keyWaiter hands an ANSPUBKEY to those waiting for it. It carries the key itself: the cache may lose it
+// again before they wake (the peer's BR_EXIT right after its message).
+type keyWaiter struct {
+	done chan struct{}
+	pk   peerKey
+}
+
 // SetKeys gives the node its RSA keys (generated in the background on a first start). From then on entry
 // packets advertise ENCRYPTOPT; peers hear it at once through a BR_ABSENCE.
 func (n *Node) SetKeys(k *Keys) {
@@ -95,8 +102,9 @@ func (n *Node) onAnsPubKey(from netip.AddrPort, p wire.Packet) {
 	k := h.Addr
 	n.mu.Lock()
 	n.peerKeys[k] = peerKey{caps: caps, key: pub}
-	if ch, ok := n.keyWait[k]; ok {
-		close(ch)
+	if w, ok := n.keyWait[k]; ok {
+		w.pk = n.peerKeys[k]
+		close(w.done)
 		delete(n.keyWait, k)
 	}
 	n.mu.Unlock()
@@ -118,29 +126,37 @@ func (n *Node) cachedKey(h Host) (peerKey, bool) {
 
 // publicKey returns h's key, asking with GETPUBKEY every KeyInterval, KeyTries times, when none is cached.
 func (n *Node) publicKey(ctx context.Context, h *Host) (peerKey, error) {
-	k := h.Addr
-	n.mu.Lock()
-	if pk, ok := n.peerKeys[k]; ok {
-		n.mu.Unlock()
+	pk, w := n.keyOrWaiter(h)
+	if w == nil {
 		return pk, nil
 	}
-	ch, ok := n.keyWait[k]
-	if !ok {
-		ch = make(chan struct{})
-		n.keyWait[k] = ch
-	}
-	n.mu.Unlock()
+	return n.awaitKey(ctx, h, w)
+}
 
+// keyOrWaiter returns h's cached key, or (with w non-nil) what its next ANSPUBKEY will wake.
+func (n *Node) keyOrWaiter(h *Host) (pk peerKey, w *keyWaiter) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if pk, ok := n.peerKeys[h.Addr]; ok {
+		return pk, nil
+	}
+	w, ok := n.keyWait[h.Addr]
+	if !ok {
+		w = &keyWaiter{done: make(chan struct{})}
+		n.keyWait[h.Addr] = w
+	}
+	return peerKey{}, w
+}
+
+// awaitKey asks h for its key with GETPUBKEY every KeyInterval, KeyTries times, until w wakes.
+func (n *Node) awaitKey(ctx context.Context, h *Host, w *keyWaiter) (peerKey, error) {
 	req := n.packetFor(h, wire.GetPubKey, capsText(), nil).Bytes()
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for sent := 0; ; {
 		select {
-		case <-ch:
-			if pk, ok := n.cachedKey(*h); ok {
-				return pk, nil
-			}
-			return peerKey{}, fmt.Errorf("public key of %s: %w", h.DisplayName(), ErrNoKey)
+		case <-w.done:
+			return w.pk, nil
 		case <-ctx.Done():
 			return peerKey{}, ctx.Err()
 		case <-t.C:

@@ -193,10 +193,15 @@ func (n *Node) onMessage(from netip.AddrPort, p wire.Packet, now time.Time) {
 		h = n.addUnknown(from, p, now)
 	}
 	if p.Cmd.Has(wire.EncryptOpt) {
+		e, err := n.takeEncrypted(p, h)
+		if err != nil {
+			n.reject(*h, p.No, fmt.Sprintf("encrypted message: %v", err))
+			return
+		}
 		// Off the read loop: checking the signature may need the sender's ANSPUBKEY, which this loop reads.
 		ctx := n.runContext()
 		n.wg.Go(func() {
-			d, err := n.decrypt(ctx, from, p, h)
+			d, err := n.decrypt(ctx, from, p, h, e)
 			switch {
 			case err != nil:
 				n.reject(*h, p.No, fmt.Sprintf("encrypted message: %v", err))

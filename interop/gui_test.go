@@ -1,0 +1,450 @@
+//go:build linux
+
+package interop
+
+// The real desktop app (the GUI binary, built with cgo and without the ci
+// tag) under Xvfb in a lab host, driven with xdotool, against `hato serve`
+// and `hato send` in a second host.
+//
+// Under Xvfb there is no window manager: every window sits at 0,0 at the size
+// the app asks for, the last one mapped on top. Clicks are given relative to
+// a window (xdotool mousemove --window), at positions read off screenshots of
+// the app at its default sizes and theme:
+//   - main window "Hato", 680x620: the host table's first data row spans
+//     y≈80..115 and its nickname cell x≈40..170 (a tap there toggles the
+//     row's check box; tapped at (100, 97)); the message box spans
+//     x≈5..675, y≈345..535 (tapped at (300, 420)).
+//   - receive window "Message from <nick>", 480x480: "Save all" spans
+//     x≈383..475, y≈400..435, tapped at 51 px left of the right edge and 63 px
+//     above the bottom edge, (429, 417).
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"hato/internal/netlab"
+)
+
+var (
+	guiOnce sync.Once
+	guiBin  string
+	guiErr  error
+)
+
+// guiBinary builds the desktop app once per package run (CGO_ENABLED=1, no ci
+// tag: the real GLFW driver) next to hatoBinary's, and returns its path.
+func guiBinary(t *testing.T) string {
+	t.Helper()
+	hatoBinary(t) // makes buildDir, which TestMain removes
+	guiOnce.Do(func() {
+		root, err := filepath.Abs("..")
+		if err != nil {
+			guiErr = err
+			return
+		}
+		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+		if _, err := os.Stat(goTool); err != nil {
+			goTool = "go"
+		}
+		bin := filepath.Join(buildDir, "hato-gui")
+		cmd := exec.Command(goTool, "build", "-o", bin, "hato")
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			guiErr = fmt.Errorf("CGO_ENABLED=1 go build -o %s hato (in %s): %w\n%s", bin, root, err, out)
+			return
+		}
+		guiBin = bin
+	})
+	if guiErr != nil {
+		t.Fatalf("building the desktop app: %v", guiErr)
+	}
+	return guiBin
+}
+
+// startXvfbIn starts Xvfb (1280x1024x24) in h, with the display number chosen
+// by Xvfb itself (-displayfd), and returns the display (":N"). Cleanup stops
+// it politely, so that it removes its lock file.
+func startXvfbIn(t *testing.T, h *netlab.Host) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cmd := h.Command(context.Background(), "Xvfb", "-displayfd", "3", "-nolisten", "tcp", "-screen", "0", "1280x1024x24")
+	cmd.ExtraFiles = []*os.File{w}
+	xlog := new(syncBuffer)
+	cmd.Stdout, cmd.Stderr = xlog, xlog
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		t.Fatalf("starting Xvfb: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		netlab.SignalGroup(cmd, syscall.SIGTERM)
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			netlab.KillGroup(cmd)
+			<-done
+		}
+	})
+	got := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		got <- strings.TrimSpace(line)
+	}()
+	select {
+	case n := <-got:
+		if n == "" {
+			t.Fatalf("Xvfb exited without a display number:\n%s", xlog.String())
+		}
+		return ":" + n
+	case <-time.After(15 * time.Second):
+		t.Fatalf("Xvfb gave no display number within 15 s:\n%s", xlog.String())
+	}
+	return ""
+}
+
+// desktopApp is the GUI binary running under Xvfb in a lab host.
+type desktopApp struct {
+	t      *testing.T
+	host   *netlab.Host
+	home   string
+	env    []string // the app's environment; xdotool and import run with it too
+	cmd    *exec.Cmd
+	log    syncBuffer // stdout and stderr
+	exited chan struct{}
+}
+
+// startDesktopApp starts Xvfb and the desktop app in h, with a fresh HOME
+// (preferences, keys, and the download folder $HOME/Downloads).
+func startDesktopApp(t *testing.T, h *netlab.Host) *desktopApp {
+	t.Helper()
+	bin := guiBinary(t)
+	a := &desktopApp{t: t, host: h, home: t.TempDir(), exited: make(chan struct{})}
+	for _, d := range []string{"Downloads", ".config", ".cache", ".local/share"} {
+		if err := os.MkdirAll(filepath.Join(a.home, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	display := startXvfbIn(t, h)
+	a.env = []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + a.home, "DISPLAY=" + display,
+		"XDG_CONFIG_HOME=" + filepath.Join(a.home, ".config"), "XDG_CACHE_HOME=" + filepath.Join(a.home, ".cache"),
+		"XDG_DATA_HOME=" + filepath.Join(a.home, ".local/share"),
+		"FYNE_PLATFORM=x11", "DBUS_SESSION_BUS_ADDRESS=disabled:", "LANG=C.UTF-8", "LC_ALL=C.UTF-8",
+	}
+	a.cmd = h.Command(context.Background(), bin)
+	a.cmd.Env = a.env
+	a.cmd.Dir = a.home
+	a.cmd.Stdout, a.cmd.Stderr = &a.log, &a.log
+	if err := a.cmd.Start(); err != nil {
+		t.Fatalf("starting the desktop app: %v", err)
+	}
+	go func() {
+		a.cmd.Wait()
+		close(a.exited)
+	}()
+	t.Cleanup(func() {
+		netlab.KillGroup(a.cmd)
+		<-a.exited
+	})
+	// Runs first (cleanups are last in, first out): the app and Xvfb still run.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("--- desktop app (%s), output tail:\n%s", a.state(), tail(a.log.String(), 40))
+			a.screenshot()
+		}
+	})
+	return a
+}
+
+func (a *desktopApp) state() string {
+	select {
+	case <-a.exited:
+		return "EXITED: " + a.cmd.ProcessState.String()
+	default:
+		return "running"
+	}
+}
+
+// screenshot saves the screen to a folder that outlives the test, when ImageMagick's import is installed.
+func (a *desktopApp) screenshot() {
+	if _, err := exec.LookPath("import"); err != nil {
+		a.t.Logf("no screenshot: ImageMagick's import is not installed")
+		return
+	}
+	dir, err := os.MkdirTemp("", "hato-gui-failure-")
+	if err != nil {
+		a.t.Logf("no screenshot: %v", err)
+		return
+	}
+	png := filepath.Join(dir, "screen.png")
+	if out, err := a.run(15*time.Second, "import", "-window", "root", png); err != nil {
+		a.t.Logf("no screenshot: %v %s", err, out)
+		return
+	}
+	a.t.Logf("screenshot of the Xvfb screen: %s", png)
+}
+
+// run runs a helper program (xdotool, import) in the app's host and
+// environment; it is killed after timeout or as soon as the app exits.
+func (a *desktopApp) run(timeout time.Duration, name string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	go func() {
+		select {
+		case <-a.exited:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	cmd := a.host.Command(ctx, name, args...)
+	cmd.Env = a.env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		why := ""
+		if ctx.Err() != nil {
+			why = fmt.Sprintf(" (killed: %v, desktop app %s)", ctx.Err(), a.state())
+		}
+		return string(out), fmt.Errorf("%s %s: %w%s", name, strings.Join(args, " "), err, why)
+	}
+	return string(out), nil
+}
+
+// fail ends the test; the cleanup adds the app's output and a screenshot.
+func (a *desktopApp) fail(report func() string, format string, args ...any) {
+	a.t.Helper()
+	a.t.Fatalf("%s\n%s", fmt.Sprintf(format, args...), report())
+}
+
+// xdo runs xdotool and fails the test when it fails.
+func (a *desktopApp) xdo(report func() string, args ...string) string {
+	a.t.Helper()
+	out, err := a.run(15*time.Second, "xdotool", args...)
+	if err != nil {
+		a.fail(report, "%v", err)
+	}
+	return out
+}
+
+// window waits for a visible window whose title matches pattern and returns its id.
+func (a *desktopApp) window(report func() string, timeout time.Duration, pattern string) string {
+	a.t.Helper()
+	out, err := a.run(timeout, "xdotool", "search", "--sync", "--onlyvisible", "--name", pattern)
+	if err != nil {
+		a.fail(report, "no window titled %q within %v: %v", pattern, timeout, err)
+	}
+	return strings.Fields(out)[0]
+}
+
+// geometry is a window's size.
+func (a *desktopApp) geometry(report func() string, win string) (w, h int) {
+	a.t.Helper()
+	out := a.xdo(report, "getwindowgeometry", "--shell", win)
+	vals := map[string]int{}
+	for _, l := range strings.Fields(out) {
+		if k, v, ok := strings.Cut(l, "="); ok {
+			vals[k], _ = strconv.Atoi(v)
+		}
+	}
+	if vals["WIDTH"] == 0 || vals["HEIGHT"] == 0 {
+		a.fail(report, "xdotool getwindowgeometry --shell %s printed %q", win, out)
+	}
+	return vals["WIDTH"], vals["HEIGHT"]
+}
+
+// click presses the left button at x,y relative to the window's top left corner.
+func (a *desktopApp) click(report func() string, win string, x, y int) {
+	a.t.Helper()
+	a.xdo(report, "mousemove", "--window", win, strconv.Itoa(x), strconv.Itoa(y), "click", "1")
+}
+
+// await is wait without failing: the first event that matches, or false after timeout (or the end of
+// the server's output).
+func (s *server) await(timeout time.Duration, match func(event) bool) (event, bool) {
+	deadline := time.After(timeout)
+	for {
+		e, ok, changed, eof := s.find(match)
+		if ok || eof {
+			return e, ok
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			return event{}, false
+		}
+	}
+}
+
+// secureFields are the serve event fields that the shared event type leaves out.
+type secureFields struct {
+	Host *struct {
+		Encrypt bool `json:"encrypt"`
+	} `json:"host"`
+	Encrypted bool   `json:"encrypted"`
+	Cipher    string `json:"cipher"`
+	Signed    bool   `json:"signed"`
+	Verified  bool   `json:"verified"`
+}
+
+func (e event) secure() secureFields {
+	var f secureFields
+	json.Unmarshal([]byte(e.line), &f)
+	return f
+}
+
+// addrIP is the IP of "ip:port".
+func addrIP(addr string) string {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return h
+}
+
+// TestDesktopAppEndToEnd runs the desktop app under Xvfb in host 0 and
+// `hato serve` in host 1: the app sends an encrypted, signed message typed
+// into its main window, then receives a file offer from `hato send` and saves
+// it with the receive window's "Save all".
+func TestDesktopAppEndToEnd(t *testing.T) {
+	needLab(t)
+	needTools(t, map[string]string{"Xvfb": "xvfb", "xdotool": "xdotool"})
+	guiBinary(t) // before the lab: a cold cgo build takes minutes
+	lab := newLab(t, 2)
+	guiHost, peerHost := lab.Host(0), lab.Host(1)
+	guiIP := guiHost.IP.String()
+	stamp := uniqueStamp()
+
+	// The app starts first, so that it learns of hato serve from serve's BR_ENTRY, before it answers
+	// with an ANSENTRY that makes serve report it. (The other way round, the app would learn of serve
+	// from serve's ANSENTRY, which IP Messenger sends after a random delay of up to 1 s: its row would
+	// show up at a moment the test cannot see, and a tap before that would be lost.)
+	app := startDesktopApp(t, guiHost)
+	report := func() string { return "(hato serve not started yet)" }
+	main := app.window(report, 30*time.Second, "^Hato$")
+	// "Hato" is also the title of the window that says the app could not start.
+	if w, h := app.geometry(report, main); w != 680 || h != 620 {
+		app.fail(report, "the window titled Hato is %dx%d, want the main window's 680x620", w, h)
+	}
+
+	peer := identity{Nick: "受信者", Group: "検証", User: "recv", Host: "recvhost"}
+	srv := startServe(t, peerHost, peer, "--download", t.TempDir(), "--open-sealed")
+	report = srv.report
+	fromGUI := func(e event) bool {
+		return (e.Event == "host-joined" || e.Event == "host-updated") && e.Host != nil && addrIP(e.Host.Addr) == guiIP
+	}
+	srv.wait(t, 30*time.Second, "host-joined for the desktop app at "+guiIP, fromGUI)
+	// A first start makes the keys in the background; then the app announces encryption.
+	srv.wait(t, 60*time.Second, "the desktop app advertising encryption (\"encrypt\": true)", func(e event) bool {
+		f := e.secure()
+		return fromGUI(e) && f.Host != nil && f.Host.Encrypt
+	})
+
+	// The main window: check the only peer (a tap on its nickname cell toggles its check box), type in
+	// the message box, Ctrl+Enter. Should a tap or key still get lost, the app sends nothing (it says
+	// "Choose at least one recipient." or "Nothing to send."): when no message comes within 3 s, the
+	// gesture is repeated (the tap toggles the check again, the text is typed afresh), up to 4 times.
+	// A slow message is still found: every wait looks at everything serve printed.
+	text := "hello from the desktop app " + stamp
+	fromGUIMessage := func(e event) bool { return e.Event == "message" && e.From != nil && addrIP(e.From.Addr) == guiIP }
+	var msg event
+	for try := 1; ; try++ {
+		app.xdo(report, "windowfocus", "--sync", main)
+		app.click(report, main, 100, 97)
+		app.click(report, main, 300, 420)
+		app.xdo(report, "key", "ctrl+a", "Delete")
+		app.xdo(report, "type", "--delay", "15", text)
+		app.xdo(report, "key", "ctrl+Return")
+		var ok bool
+		if msg, ok = srv.await(3*time.Second, fromGUIMessage); ok {
+			if try > 1 {
+				t.Logf("the message went out on try %d of the tap, type, Ctrl+Enter gesture", try)
+			}
+			break
+		}
+		if try == 4 {
+			app.fail(report, "no message from the desktop app within 3 s of each of 4 tries (tap on the peer's row at (100, 97), tap on the message box at (300, 420), type, Ctrl+Enter)")
+		}
+	}
+	if f := msg.secure(); msg.Text == nil || *msg.Text != text || !f.Encrypted || !f.Verified {
+		app.fail(report, "hato serve got %s\nwant text %q, \"encrypted\": true and \"verified\": true", msg.line, text)
+	}
+
+	// A file from hato send: its receive window, "Save all", the file in $HOME/Downloads.
+	payload := randomBytes(t, 48<<10)
+	name := "gui-" + stamp + ".bin"
+	src := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(src, payload, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sender := identity{Nick: "hato-send", User: "sender", Host: "sendhost"}
+	args := append([]string{"send", "--profile", t.TempDir(), "--timeout", "60s", "--to", guiIP, "--file", src}, sender.flags()...)
+	send := startHato(t, peerHost, append(args, "a file for the desktop app "+stamp)...)
+	report = func() string { return srv.report() + "\n--- " + send.report() }
+
+	recv := app.window(report, 20*time.Second, "^Message from "+regexp.QuoteMeta(sender.Nick)+"$")
+	w, h := app.geometry(report, recv)
+	app.xdo(report, "windowraise", recv)
+	app.xdo(report, "windowfocus", "--sync", recv)
+	downloads := filepath.Join(app.home, "Downloads")
+	saved := filepath.Join(downloads, name)
+	// Save all is idempotent (a second tap finds it disabled), so a tap that
+	// came before the window took input is repeated; the file must be there
+	// within 10 s of the first.
+	app.click(report, recv, w-51, h-63)
+	start, lastClick, clicks := time.Now(), time.Now(), 1
+	for {
+		got, err := os.ReadFile(saved)
+		if err == nil && bytes.Equal(got, payload) {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			entries, _ := os.ReadDir(downloads)
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			app.fail(report, "%s not saved with the %d bytes offered within 10 s of tapping Save all at (%d, %d) of the %dx%d receive window (%d taps; read: %d bytes, %v; folder holds %q)",
+				saved, len(payload), w-51, h-63, w, h, clicks, len(got), err, names)
+		}
+		if entries, _ := os.ReadDir(downloads); len(entries) == 0 && time.Since(lastClick) > 2*time.Second {
+			t.Logf("nothing in %s 2 s after tapping Save all: tapping again", downloads)
+			app.click(report, recv, w-51, h-63)
+			lastClick, clicks = time.Now(), clicks+1
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	err, done := send.wait(15 * time.Second)
+	if !done {
+		app.fail(report, "hato send still runs 15 s after the file was saved (it exits once every recipient fetched it)")
+	}
+	if err != nil {
+		app.fail(report, "hato send: %v (want exit status 0: the desktop app fetched the file)", err)
+	}
+	if !strings.Contains(send.stdout.String(), "served "+name+" to ") {
+		app.fail(report, "hato send printed no \"served %s to ...\" line", name)
+	}
+	t.Logf("desktop app: message %q delivered encrypted (%s) and verified; %s saved (%d bytes) after %d tap(s) on Save all",
+		text, msg.secure().Cipher, name, len(payload), clicks)
+}

@@ -54,3 +54,14 @@ func TestSessionSendsAndReceives(t *testing.T) {
 		t.Error("a non-numeric port was accepted")
 	}
 }
+
+// Quitting says goodbye: the peer removes us at once (BR_EXIT), not after a timeout.
+func TestSessionCloseSaysGoodbye(t *testing.T) {
+	p := newPair(t, nil, nil)
+	left := false
+	p.tx.onEvent = func(ev protocol.Event) {
+		left = left || ev.Kind == protocol.EventHostLeft && ev.Host.User == p.rx.base.User
+	}
+	p.rx.close()
+	p.tx.q.until(t, "the peer's goodbye", func() bool { return left })
+}

@@ -25,6 +25,8 @@ const (
 	// EventRejected: a packet from Host was dropped or could not be read (Text says why, Packet is its
 	// number): a message that does not decrypt, a spoofed fingerprinted name, a bad key answer.
 	EventRejected EventKind = "rejected"
+	// EventActivate: the app was started again on this machine; the running one should show its window.
+	EventActivate EventKind = "activate"
 )
 
 // Event is one thing the node reports. Only the fields its Kind names are set.

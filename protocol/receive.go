@@ -78,6 +78,8 @@ func (n *Node) handle(from netip.AddrPort, p wire.Packet) {
 		n.onList(from, p)
 	case wire.ReleaseFiles:
 		n.onRelease(from, p)
+	case wire.NoOperation:
+		n.onActivate(from, p)
 	case wire.GetPubKey:
 		n.onGetPubKey(from, p)
 	case wire.AnsPubKey:

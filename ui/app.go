@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strconv"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -51,6 +53,11 @@ func Run(base protocol.Config) error {
 	}
 	s, err := newSession(a, base, set, nil)
 	if err != nil {
+		// Started a second time (the window may be hidden in a tray the desktop does not show): the
+		// running Hato shows its window instead.
+		if port, perr := strconv.Atoi(set.Port); perr == nil && protocol.Activate(port, time.Second) == nil {
+			return nil
+		}
 		return showStartError(a, err)
 	}
 	if firstStart {
@@ -92,6 +99,9 @@ func newShell(s *session) *shell {
 
 func (d *shell) onEvent(ev protocol.Event) {
 	d.main.onEvent(ev)
+	if ev.Kind == protocol.EventActivate {
+		d.onShow()
+	}
 	if ev.Kind != protocol.EventMessage {
 		return
 	}

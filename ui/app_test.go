@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
 
 	"hato/protocol"
 )
@@ -62,3 +65,27 @@ func TestShellRoutesMessages(t *testing.T) {
 		t.Errorf("after closing: %d windows, unread %d", len(d.recv), d.tray.unread)
 	}
 }
+
+// Starting Hato a second time shows the running one's window (it may be hidden in a tray the desktop
+// does not show).
+func TestShellShowsOnSecondStart(t *testing.T) {
+	port := testPort(t)
+	me := newTestSession(t, newTestApp(t), "127.0.0.1", port, nil)
+	d := newShell(me.session)
+	t.Cleanup(d.main.window.Close)
+	d.main.window.Hide()
+	rec := &showRecorder{Window: d.main.window}
+	d.main.window = rec
+	if err := protocol.Activate(port, 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	me.q.until(t, "the window shown", func() bool { return rec.shown })
+}
+
+// showRecorder is a window that remembers being shown (the test driver's windows do not say).
+type showRecorder struct {
+	fyne.Window
+	shown bool
+}
+
+func (r *showRecorder) Show() { r.shown = true; r.Window.Show() }

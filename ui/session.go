@@ -107,7 +107,8 @@ func (s *session) applySettings(t settings) error {
 	}
 	old := s.set
 	s.set = t
-	if old.needsRestart(t) || old.RequireEncryption != t.RequireEncryption {
+	restart := old.needsRestart(t)
+	if restart {
 		if err := s.restart(); err != nil {
 			// Nothing is saved: the next start must not trip over the same setting.
 			s.set = old
@@ -119,7 +120,7 @@ func (s *session) applySettings(t settings) error {
 	}
 	t.save(s.app.Preferences())
 	s.fetcher.Dir = t.DownloadDir
-	if old.needsRestart(t) || old.RequireEncryption != t.RequireEncryption {
+	if restart {
 		return nil
 	}
 	p := s.presence()

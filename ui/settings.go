@@ -156,10 +156,10 @@ func (s settings) apply(cfg *protocol.Config) error {
 }
 
 // needsRestart reports whether going from s to t changes something only a new node can pick up (the
-// sockets, the charset, the user name); nick, group and absence change live.
+// sockets, the charset, the user name, the encryption policy); nick, group and absence change live.
 func (s settings) needsRestart(t settings) bool {
 	return s.Port != t.Port || s.Bind != t.Bind || strings.Join(s.Broadcasts, ",") != strings.Join(t.Broadcasts, ",") ||
-		s.Codepage != t.Codepage || s.FingerprintName != t.FingerprintName
+		s.Codepage != t.Codepage || s.FingerprintName != t.FingerprintName || s.RequireEncryption != t.RequireEncryption
 }
 
 // hashPassword is how the password for locked messages is kept: never in clear text.

@@ -77,10 +77,20 @@ func guiBinary(t *testing.T) string {
 	return guiBin
 }
 
-// startXvfbIn starts Xvfb (1280x1024x24) in h, with the display number chosen
-// by Xvfb itself (-displayfd), and returns the display (":N"). Cleanup stops
-// it politely, so that it removes its lock file.
+// startXvfbIn starts Xvfb in h (see launchXvfb) and returns the display (":N"). Cleanup stops it
+// politely, so that it removes its lock file.
 func startXvfbIn(t *testing.T, h *netlab.Host) string {
+	t.Helper()
+	cmd, display := launchXvfb(t, h)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() { stopXvfb(cmd, done) })
+	return display
+}
+
+// launchXvfb starts Xvfb (1280x1024x24) in h with the display number chosen by Xvfb itself (-displayfd)
+// and returns it with the display (":N"); stopping it is the caller's.
+func launchXvfb(t *testing.T, h *netlab.Host) (*exec.Cmd, string) {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -96,17 +106,6 @@ func startXvfbIn(t *testing.T, h *netlab.Host) string {
 	if err != nil {
 		t.Fatalf("starting Xvfb: %v", err)
 	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		netlab.SignalGroup(cmd, syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			netlab.KillGroup(cmd)
-			<-done
-		}
-	})
 	got := make(chan string, 1)
 	go func() {
 		line, _ := bufio.NewReader(r).ReadString('\n')
@@ -117,11 +116,23 @@ func startXvfbIn(t *testing.T, h *netlab.Host) string {
 		if n == "" {
 			t.Fatalf("Xvfb exited without a display number:\n%s", xlog.String())
 		}
-		return ":" + n
+		return cmd, ":" + n
 	case <-time.After(15 * time.Second):
 		t.Fatalf("Xvfb gave no display number within 15 s:\n%s", xlog.String())
 	}
-	return ""
+	return cmd, ""
+}
+
+// stopXvfb asks Xvfb to end (it then removes its lock file), and kills it after 5 s; done is closed
+// when it has exited.
+func stopXvfb(cmd *exec.Cmd, done <-chan struct{}) {
+	netlab.SignalGroup(cmd, syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		netlab.KillGroup(cmd)
+		<-done
+	}
 }
 
 // desktopApp is the GUI binary running under Xvfb in a lab host.

@@ -8,7 +8,6 @@ package interop
 // network namespace, so netlab's cleanup catches whatever is left.
 
 import (
-	"bufio"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -18,7 +17,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -146,37 +144,9 @@ func startIptux(t *testing.T, h *netlab.Host, cfg iptuxConfig) *iptux {
 }
 
 func (x *iptux) startXvfb() string {
-	t := x.t
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	x.xvfb = x.host.Command(context.Background(), "Xvfb", "-displayfd", "3", "-nolisten", "tcp", "-screen", "0", "1280x1024x24")
-	x.xvfb.ExtraFiles = []*os.File{w}
-	var xlog syncBuffer
-	x.xvfb.Stdout, x.xvfb.Stderr = &xlog, &xlog
-	err = x.xvfb.Start()
-	w.Close()
-	if err != nil {
-		t.Fatalf("starting Xvfb: %v", err)
-	}
-	got := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n')
-		got <- strings.TrimSpace(line)
-	}()
-	select {
-	case n := <-got:
-		if n == "" {
-			t.Fatalf("Xvfb exited without a display number:\n%s", xlog.String())
-		}
-		return ":" + n
-	case <-time.After(15 * time.Second):
-		t.Fatalf("Xvfb gave no display number within 15 s:\n%s", xlog.String())
-	}
-	return ""
+	cmd, display := launchXvfb(x.t, x.host)
+	x.xvfb = cmd
+	return display
 }
 
 func (x *iptux) cleanup() {
@@ -189,15 +159,9 @@ func (x *iptux) cleanup() {
 		x.bus.Wait()
 	}
 	if x.xvfb != nil && x.xvfb.Process != nil {
-		netlab.SignalGroup(x.xvfb, syscall.SIGTERM)
 		done := make(chan struct{})
 		go func() { x.xvfb.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			netlab.KillGroup(x.xvfb)
-			<-done
-		}
+		stopXvfb(x.xvfb, done)
 	}
 	x.host.KillAll()
 }

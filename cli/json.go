@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"sync"
+	"unicode/utf8"
 
 	"hato/protocol"
 	"hato/protocol/crypt"
@@ -30,26 +31,31 @@ func toJSONHost(h protocol.Host) jsonHost {
 
 // jsonEvent is one line of `hato serve` output; only the fields an event needs are present.
 type jsonEvent struct {
-	Event     string     `json:"event"`
-	Addr      string     `json:"addr,omitempty"`
-	Host      *jsonHost  `json:"host,omitempty"`
-	From      *jsonHost  `json:"from,omitempty"`
-	Text      *string    `json:"text,omitempty"`
-	Packet    uint32     `json:"packet,omitempty"`
-	Sealed    *bool      `json:"sealed,omitempty"`
-	Locked    bool       `json:"locked,omitempty"`
-	Broadcast bool       `json:"broadcast,omitempty"`
-	Multicast bool       `json:"multicast,omitempty"`
-	AutoReply bool       `json:"auto_reply,omitempty"`
-	Files     []jsonFile `json:"files,omitempty"`
-	Offer     string     `json:"offer,omitempty"` // the attachment list as sent, for `hato fetch --offer`
-	Error     string     `json:"error,omitempty"`
-	Encrypted bool       `json:"encrypted,omitempty"`
-	Cipher    string     `json:"cipher,omitempty"`
-	Signed    bool       `json:"signed,omitempty"`
-	Verified  bool       `json:"verified,omitempty"`
-	To        []string   `json:"to,omitempty"`          // user@host of every recipient, when the sender listed them
-	Keyprint  string     `json:"fingerprint,omitempty"` // our key's fingerprint (keys event)
+	Event     string      `json:"event"`
+	Addr      string      `json:"addr,omitempty"`
+	Host      *jsonHost   `json:"host,omitempty"`
+	From      *jsonHost   `json:"from,omitempty"`
+	Text      *string     `json:"text,omitempty"`
+	Packet    uint32      `json:"packet,omitempty"`
+	Sealed    *bool       `json:"sealed,omitempty"`
+	Locked    bool        `json:"locked,omitempty"`
+	Broadcast bool        `json:"broadcast,omitempty"`
+	Multicast bool        `json:"multicast,omitempty"`
+	AutoReply bool        `json:"auto_reply,omitempty"`
+	Files     []jsonFile  `json:"files,omitempty"`
+	Offer     string      `json:"offer,omitempty"` // the attachment list as sent, for `hato fetch --offer`
+	Error     string      `json:"error,omitempty"`
+	Encrypted bool        `json:"encrypted,omitempty"`
+	Cipher    string      `json:"cipher,omitempty"`
+	Signed    bool        `json:"signed,omitempty"`
+	Verified  bool        `json:"verified,omitempty"`
+	To        []string    `json:"to,omitempty"`          // user@host of every recipient, when the sender listed them
+	Keyprint  string      `json:"fingerprint,omitempty"` // our key's fingerprint (keys event)
+	Images    []jsonImage `json:"images,omitempty"`      // pictures placed in the text
+	At        *int        `json:"at,omitempty"`          // image event: the character offset in the text
+	Width     int         `json:"width,omitempty"`
+	Height    int         `json:"height,omitempty"`
+	SHA256    string      `json:"sha256,omitempty"`
 
 	// Transfer events.
 	File   *jsonFile `json:"file,omitempty"`
@@ -59,6 +65,15 @@ type jsonEvent struct {
 	Total  int64     `json:"total,omitempty"`
 	Rate   float64   `json:"rate,omitempty"`  // bytes per second
 	ETA    float64   `json:"eta_s,omitempty"` // seconds left
+}
+
+// jsonImage is a picture inside a message: the attachment that carries it and the character offset in
+// the text where it goes.
+type jsonImage struct {
+	ID   uint64 `json:"id"`
+	Name string `json:"name"`
+	Size int64  `json:"size"`
+	At   int    `json:"at"`
 }
 
 // jsonFile is an offered file or folder.
@@ -117,6 +132,10 @@ func fromEvent(ev protocol.Event) jsonEvent {
 			}
 			if err != nil {
 				out.Error = err.Error()
+			}
+			for _, p := range transfer.PlaceImages(m.Text, files) {
+				out.Images = append(out.Images, jsonImage{ID: p.File.ID, Name: p.File.Name, Size: p.File.Size,
+					At: utf8.RuneCountInString(m.Text[:p.At])})
 			}
 		}
 		return out

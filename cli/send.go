@@ -6,8 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"hato/protocol"
 	"hato/transfer"
@@ -37,20 +40,27 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var paths stringList
 	fs.Var(&paths, "file", "offer this file or folder (repeatable); serve until every recipient fetched it")
 	expiry := fs.Duration("offer-expiry", transfer.DefaultExpiry, "refuse fetches of the offer after this long")
+	var imagePaths stringList
+	fs.Var(&imagePaths, "image", "put this PNG inside the message: PATH at the end of the text, or N:PATH after N characters (repeatable)")
 	cfg, code, ok := c.parse(fs, args, stderr)
 	if !ok {
 		return code
 	}
 	text := strings.Join(fs.Args(), " ")
 	switch {
-	case text == "" && len(paths) == 0:
+	case text == "" && len(paths) == 0 && len(imagePaths) == 0:
 		fmt.Fprintln(stderr, "hato send: no message text")
 		return 2
 	case len(targets) == 0 && !*broadcast:
 		fmt.Fprintln(stderr, "hato send: give --to TARGET or --broadcast")
 		return 2
-	case len(paths) > 0 && *broadcast:
-		fmt.Fprintln(stderr, "hato send: files go to --to recipients, not in a broadcast")
+	case (len(paths) > 0 || len(imagePaths) > 0) && *broadcast:
+		fmt.Fprintln(stderr, "hato send: files and images go to --to recipients, not in a broadcast")
+		return 2
+	}
+	images, err := readImages(text, imagePaths)
+	if err != nil {
+		fmt.Fprintln(stderr, "hato send:", err)
 		return 2
 	}
 	var sources []transfer.Source
@@ -60,9 +70,9 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "hato send:", err)
 			return 2
 		}
-		if !flagGiven(fs, "timeout") {
-			*timeout = time.Hour
-		}
+	}
+	if len(paths)+len(images) > 0 && !flagGiven(fs, "timeout") {
+		*timeout = time.Hour
 	}
 	cfg.EntryRepeat = 0
 	if err := c.loadKeys(&cfg, true); err != nil {
@@ -99,8 +109,8 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	opt := protocol.SendOptions{Sealed: *sealed}
-	if len(sources) > 0 {
-		return sendFiles(ctx, node, srv, to, text, sources, opt, stdout, stderr)
+	if len(sources)+len(images) > 0 {
+		return sendFiles(ctx, node, srv, to, text, sources, images, opt, stdout, stderr)
 	}
 	_, deliveries, err := node.Send(ctx, to, text, opt)
 	if err != nil {
@@ -141,8 +151,8 @@ func reportDeliveries(deliveries []protocol.Delivery, stdout, stderr io.Writer) 
 // released the offer), printing each file served; it exits 1 if the message or a fetch did not get
 // through before the timeout.
 func sendFiles(ctx context.Context, node *protocol.Node, srv *transfer.Server, to []protocol.Host, text string,
-	sources []transfer.Source, opt protocol.SendOptions, stdout, stderr io.Writer) int {
-	no, deliveries, err := transfer.SendFiles(ctx, node, srv, to, text, sources, opt)
+	sources []transfer.Source, images []transfer.InlineImage, opt protocol.SendOptions, stdout, stderr io.Writer) int {
+	no, deliveries, err := transfer.SendMessage(ctx, node, srv, to, text, sources, images, opt)
 	if err != nil {
 		fmt.Fprintln(stderr, "hato send:", err)
 		return 1
@@ -156,6 +166,46 @@ func sendFiles(ctx context.Context, node *protocol.Node, srv *transfer.Server, t
 		return 1
 	}
 	return 0
+}
+
+// readImages reads --image arguments: PATH (at the end of the text) or N:PATH (after N characters), each a
+// PNG Hato would accept itself.
+func readImages(text string, args []string) ([]transfer.InlineImage, error) {
+	if len(args) > transfer.MaxInlineImages {
+		return nil, fmt.Errorf("--image: %d images, at most %d in one message", len(args), transfer.MaxInlineImages)
+	}
+	out := make([]transfer.InlineImage, 0, len(args))
+	runes := utf8.RuneCountInString(text)
+	for _, a := range args {
+		at, path := len(text), a
+		if n, p, ok := strings.Cut(a, ":"); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+			k, err := strconv.Atoi(n)
+			if err != nil || k > runes {
+				return nil, fmt.Errorf("--image %s: position %s is past the text's %d characters", a, n, runes)
+			}
+			at, path = byteIndex(text, k), p
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("--image: %w", err)
+		}
+		if _, err := transfer.CheckPNG(b); err != nil {
+			return nil, fmt.Errorf("--image %s: %w", path, err)
+		}
+		out = append(out, transfer.InlineImage{At: at, PNG: b})
+	}
+	return out, nil
+}
+
+// byteIndex is the byte offset of the k-th character of s.
+func byteIndex(s string, k int) int {
+	for i := range s {
+		if k == 0 {
+			return i
+		}
+		k--
+	}
+	return len(s)
 }
 
 // printTransfer prints one file-server event as a line: served and released on stdout, the rest on stderr.

@@ -2,11 +2,14 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"hato/protocol"
 	"hato/transfer"
@@ -37,6 +40,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	xfer := make(chan transfer.Event, 64)
 	cfg.Files = transfer.NewServer(transfer.ServerConfig{Events: xfer, Logger: cfg.Logger})
+	cfg.InlineImages = true
 	node, err := listen(cfg, false)
 	if err != nil {
 		fmt.Fprintln(stderr, "hato serve:", err)
@@ -94,8 +98,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			if m != nil && m.Sealed && *openSealed {
 				workers.Go(func() { openReceipt(ctx, node, m, out) })
 			}
-			if m != nil && m.Files != "" && *download != "" {
-				workers.Go(func() { fetchAll(ctx, fetcher, m, fetching) })
+			if m != nil && m.Files != "" {
+				images := inlineImages(m)
+				if len(images) > 0 {
+					workers.Go(func() { fetchImages(ctx, fetcher, m, images, *download, out) })
+				}
+				if *download != "" {
+					workers.Go(func() { fetchAll(ctx, fetcher, m, fetching) })
+				}
 			}
 		}
 	}
@@ -118,9 +128,40 @@ func fetchAll(ctx context.Context, f *transfer.Fetcher, m *protocol.Message, slo
 		if ctx.Err() != nil {
 			return
 		}
+		if file.Type() == transfer.TypeClipboard {
+			continue // fetched into memory by fetchImages
+		}
 		f.Fetch(ctx, m, file)
 	}
 }
+
+// inlineImages are m's pictures placed in its text (at most transfer.MaxInlineImages).
+func inlineImages(m *protocol.Message) []transfer.Placed {
+	files, _ := transfer.ParseFileList(m.Files)
+	return transfer.PlaceImages(m.Text, files)
+}
+
+// fetchImages fetches m's inline images into memory, as the Windows client does as soon as a message is
+// shown, and prints an "image" event for each (saving it into dir when one is given).
+func fetchImages(ctx context.Context, f *transfer.Fetcher, m *protocol.Message, images []transfer.Placed, dir string, out *lineWriter) {
+	for _, img := range images {
+		ev := jsonEvent{Event: "image", Packet: m.Packet, File: ptr(toJSONFile(img.File)), At: ptr(utf8.RuneCountInString(m.Text[:img.At]))}
+		b, err := f.FetchImage(ctx, m, img.File)
+		if err == nil && dir != "" {
+			ev.Path, err = transfer.SaveImage(dir, img.File.Name, b)
+		}
+		if err != nil {
+			ev.Event, ev.Error = "image-failed", err.Error()
+		} else {
+			cfg, _ := transfer.CheckPNG(b)
+			sum := sha256.Sum256(b)
+			ev.Bytes, ev.Width, ev.Height, ev.SHA256 = ptr(int64(len(b))), cfg.Width, cfg.Height, hex.EncodeToString(sum[:])
+		}
+		out.write(ev)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // openReceipt opens a sealed message and reports whether the sender confirmed the receipt.
 func openReceipt(ctx context.Context, node *protocol.Node, m *protocol.Message, out *lineWriter) {

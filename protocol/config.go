@@ -47,6 +47,9 @@ type Config struct {
 	// Files serves the files we offer (package transfer). With it the node advertises FILEATTACHOPT and
 	// hands it every TCP request; without it TCP connections are closed at once.
 	Files FileServer
+	// InlineImages advertises CLIPBOARDOPT: the front end fetches and shows the images pasted into
+	// messages (WIN's clipboard attachments) at their places. Needs Files.
+	InlineImages bool
 
 	// Keys are our RSA keys. With them entry packets advertise ENCRYPTOPT and messages to peers that can
 	// read them are encrypted and signed; without them (first start, still generating: see SetKeys)

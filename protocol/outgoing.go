@@ -55,6 +55,9 @@ func (n *Node) entryOpts() wire.Command {
 	o := caps
 	if n.cfg.Files != nil {
 		o |= wire.FileAttachOpt
+		if n.cfg.InlineImages {
+			o |= wire.ClipboardOpt
+		}
 	}
 	if n.keys != nil {
 		o |= wire.EncryptOpt | wire.EncExtMsgOpt

@@ -27,6 +27,9 @@ type SendOptions struct {
 	// Files is an attachment list in UTF-8 (built by package transfer); it goes after the text with
 	// FILEATTACHOPT, in each recipient's charset.
 	Files string
+	// FilesFor, when set, gives each recipient its own list instead (inline images are offered as
+	// ordinary files to peers that cannot show them).
+	FilesFor func(Host) string
 	// Packet is the number to send under, reserved with NextPacketNo so that the offer was registered
 	// first; 0 takes a fresh one.
 	Packet uint32
@@ -61,8 +64,9 @@ func (n *Node) Send(ctx context.Context, to []Host, text string, opt SendOptions
 	if len(to) > 1 {
 		cmd |= wire.MulticastOpt
 	}
-	if opt.Files != "" {
-		cmd |= wire.FileAttachOpt
+	filesFor := func(Host) string { return opt.Files }
+	if opt.FilesFor != nil {
+		filesFor = opt.FilesFor
 	}
 	no := opt.Packet
 	if no == 0 {
@@ -75,7 +79,7 @@ func (n *Node) Send(ctx context.Context, to []Host, text string, opt SendOptions
 		// The clear packet's size is checked first, so that a message too long for anyone fails before
 		// anything is sent; encryption adds a little (see packetTo).
 		cs, _ := n.charsetFor(h)
-		p := n.packetFor(h, cmd, text, wire.Encode(opt.Files, cs))
+		p := n.packetFor(h, withFiles(cmd, filesFor(*h)), text, wire.Encode(filesFor(*h), cs))
 		if b := p.Bytes(); len(b) > sendLimit(h) {
 			return 0, nil, fmt.Errorf("send to %s: %d bytes, limit %d: %w", h.DisplayName(), len(b), sendLimit(h), ErrTooLong)
 		}
@@ -87,7 +91,8 @@ func (n *Node) Send(ctx context.Context, to []Host, text string, opt SendOptions
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			b, alg, err := n.packetTo(ctx, &to[i], no, cmd, text, opt.Files, to)
+			files := filesFor(to[i])
+			b, alg, err := n.packetTo(ctx, &to[i], no, withFiles(cmd, files), text, files, to)
 			if err == nil {
 				err = n.sendUntilAck(ctx, b, wire.RecvMsg, no, to[i].Addr, n.cfg.SendInterval, n.cfg.SendTries)
 			}
@@ -124,6 +129,14 @@ func (n *Node) packetTo(ctx context.Context, h *Host, no uint32, cmd wire.Comman
 			sendLimit(h), ErrTooLong)
 	}
 	return b, alg, nil
+}
+
+// withFiles adds FILEATTACHOPT when there is an attachment list.
+func withFiles(cmd wire.Command, files string) wire.Command {
+	if files != "" {
+		return cmd | wire.FileAttachOpt
+	}
+	return cmd
 }
 
 // sendUntilAck writes b every interval until the ack arrives, tries writes have gone unanswered, or ctx ends.

@@ -189,3 +189,30 @@ func FuzzReadDirHeader(f *testing.F) {
 		checkDirHeaderRoundTrip(t, h)
 	})
 }
+
+// PlaceImages takes positions from the network: whatever they say, each image lands on a character
+// boundary inside the text, in order, at most MaxInlineImages of them.
+func FuzzPlaceImages(f *testing.F) {
+	f.Add("見て😀ください", "2:ipmsgclip_s_1_1.png:10:0:20:8=1:\a3:ipmsgclip_s_1_5.png:10:0:20:8=5:\a")
+	f.Add("a😀b", "0:x.png:1:0:20:8=2:\a1:y.png:1:0:20:8=ffffffffffff:\a")
+	f.Add("", "0:x.png:1:0:20:8=zz:\a")
+	f.Fuzz(func(t *testing.T, text, list string) {
+		files, _ := ParseFileList(list)
+		placed := PlaceImages(text, files)
+		if len(placed) > MaxInlineImages {
+			t.Fatalf("%d images placed", len(placed))
+		}
+		starts := map[int]bool{len(text): true} // where a character starts, as range sees it
+		for i := range text {
+			starts[i] = true
+		}
+		for i, p := range placed {
+			if !starts[p.At] {
+				t.Fatalf("image %d at %d in %q", i, p.At, text)
+			}
+			if i > 0 && p.At < placed[i-1].At {
+				t.Fatalf("image %d at %d before image %d at %d", i, p.At, i-1, placed[i-1].At)
+			}
+		}
+	})
+}

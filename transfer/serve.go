@@ -22,6 +22,9 @@ const smallFile = 256 << 10
 // serveFile sends src's bytes from offset to its offered size. io.Copy from a file to a TCP connection
 // uses sendfile on Linux: no copy through user space.
 func serveFile(c *net.TCPConn, src Source, offset int64) (int64, error) {
+	if src.Data != nil {
+		return serveBytes(c, src, offset)
+	}
 	f, err := os.Open(src.Path)
 	if err != nil {
 		return 0, fmt.Errorf("serve %s: %w", src.Name, err)
@@ -43,6 +46,18 @@ func serveFile(c *net.TCPConn, src Source, offset int64) (int64, error) {
 			src.Name, offset+n, src.Size)
 	}
 	return offset + n, nil
+}
+
+// serveBytes sends an in-memory source (an inline image) from offset.
+func serveBytes(c *net.TCPConn, src Source, offset int64) (int64, error) {
+	if offset < 0 || offset > int64(len(src.Data)) {
+		return 0, fmt.Errorf("serve %s: offset %d past its %d bytes", src.Name, offset, len(src.Data))
+	}
+	n, err := deadlineWriter{c}.Write(src.Data[offset:])
+	if err != nil {
+		return offset + int64(n), fmt.Errorf("serve %s: %w", src.Name, err)
+	}
+	return offset + int64(n), nil
 }
 
 // stallTimeout fails a transfer whose receiver takes nothing for this long (a suspended process, a

@@ -318,6 +318,8 @@ func (s *Server) admit(req protocol.FileRequest) (Source, *recipient, RequestArg
 	switch {
 	case src.IsDir() && mode != wire.GetDirFiles:
 		return src, nil, args, fmt.Errorf("%s is a folder: it is fetched with GETDIRFILES", src.Name)
+	case src.Data != nil && mode != wire.GetFileData:
+		return src, nil, args, fmt.Errorf("%s is an inline image: it is fetched with GETFILEDATA", src.Name)
 	case args.Offset < 0 || args.Offset > src.Size || (args.Offset > 0 && mode != wire.GetFileData):
 		return src, nil, args, fmt.Errorf("offset %d is outside %s (%d bytes)", args.Offset, src.Name, src.Size)
 	}

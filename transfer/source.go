@@ -7,10 +7,12 @@ import (
 	"path/filepath"
 )
 
-// Source is a local file or folder being offered: the attachment-list entry and where it lives.
+// Source is a local file or folder being offered: the attachment-list entry and where it lives: a path,
+// or for an inline image its bytes in memory (served without a temporary file).
 type Source struct {
 	File
 	Path string
+	Data []byte
 }
 
 // Sources describes local paths for an offer, with ids 0, 1, 2, ... (ids are scoped to one offer).

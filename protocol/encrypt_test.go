@@ -345,8 +345,9 @@ func TestEncryptionPolicy(t *testing.T) {
 // Keys made in the background: until SetKeys the node advertises no encryption, then a BR_ABSENCE does.
 func TestSetKeysAnnounces(t *testing.T) {
 	port := testPort(t)
+	// The peer's socket first: the node's BR_ENTRY goes out as soon as it runs.
+	peer := &winPeer{rawPeer: newRawPeer(t, "127.0.0.3", port, addr("127.0.0.2", port)), user: "peer", host: "PC01"}
 	n := startNode(t, "127.0.0.2", port, nil, "127.0.0.3")
-	peer := newWinPeer(t, "127.0.0.3", port, n, "peer", nil)
 	if p, _ := peer.expect(t, wire.BrEntry, 2*time.Second); p.Cmd.Has(wire.EncryptOpt) {
 		t.Errorf("BR_ENTRY without keys has ENCRYPTOPT: %v", p.Cmd)
 	}

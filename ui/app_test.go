@@ -43,7 +43,7 @@ func TestShellRoutesMessages(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "議事録.txt")
 	os.WriteFile(file, []byte(strings.Repeat("minutes ", 4096)), 0o644)
 	var r *sent
-	peer.send(hosts, "会議の議事録です", protocol.SendOptions{}, []string{file}, func(s sent) { r = &s })
+	peer.send(hosts, "会議の議事録です", protocol.SendOptions{}, []string{file}, nil, func(s sent) { r = &s })
 	me.q.until(t, "a receive window", func() bool { return len(d.recv) == 1 })
 	peer.q.until(t, "the delivery", func() bool { return r != nil })
 	w := d.recv[0]

@@ -159,7 +159,7 @@ func newPair(t *testing.T, txSet, rxSet func(*settings)) *pair {
 func (p *pair) send(t *testing.T, text string, opt protocol.SendOptions, paths ...string) *protocol.Message {
 	t.Helper()
 	var r *sent
-	p.tx.send(p.peers, text, opt, paths, func(s sent) { r = &s })
+	p.tx.send(p.peers, text, opt, paths, nil, func(s sent) { r = &s })
 	p.tx.q.until(t, "the send's outcome", func() bool { return r != nil })
 	if r.Err != nil || r.Deliveries[0].Err != nil {
 		t.Fatalf("send: %+v", r)

@@ -94,7 +94,7 @@ func (w *mainWindow) deliver(to []protocol.Host, text string, opt protocol.SendO
 	w.sending = true
 	w.compose.send.Disable()
 	w.compose.status.SetText(lang.L("Sending to {{.Count}}…", map[string]any{"Count": len(to)}))
-	w.s.send(to, text, opt, paths, func(r sent) {
+	w.s.send(to, text, opt, paths, nil, func(r sent) {
 		w.sending = false
 		w.compose.send.Enable()
 		if r.Err != nil {

@@ -157,17 +157,18 @@ type sent struct {
 	Err        error
 }
 
-// send sends text (and offers paths) to hosts on a goroutine, then calls done on the UI goroutine.
-func (s *session) send(to []protocol.Host, text string, opt protocol.SendOptions, paths []string, done func(sent)) {
+// send sends text with images inside it (and offers paths) to hosts on a goroutine, then calls done on
+// the UI goroutine.
+func (s *session) send(to []protocol.Host, text string, opt protocol.SendOptions, paths []string,
+	images []transfer.InlineImage, done func(sent)) {
 	node, files := s.node, s.files
 	s.work.Go(func() {
 		var r sent
-		if len(paths) == 0 {
-			r.Packet, r.Deliveries, r.Err = node.Send(s.ctx, to, text, opt)
-		} else if sources, err := transfer.Sources(paths); err != nil {
+		sources, err := transfer.Sources(paths)
+		if err != nil {
 			r.Err = err
 		} else {
-			r.Packet, r.Deliveries, r.Err = transfer.SendFiles(s.ctx, node, files, to, text, sources, opt)
+			r.Packet, r.Deliveries, r.Err = transfer.SendMessage(s.ctx, node, files, to, text, sources, images, opt)
 		}
 		s.do(func() { done(r) })
 	})

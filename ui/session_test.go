@@ -28,7 +28,7 @@ func TestSessionSendsAndReceives(t *testing.T) {
 	tx.q.until(t, "rx in tx's host list", func() bool { return len(peers) == 1 })
 
 	var result *sent
-	tx.send(peers, "こんにちは", protocol.SendOptions{}, nil, func(r sent) { result = &r })
+	tx.send(peers, "こんにちは", protocol.SendOptions{}, nil, nil, func(r sent) { result = &r })
 	tx.q.until(t, "the send's outcome", func() bool { return result != nil })
 	if result.Err != nil || result.Deliveries[0].Err != nil || result.Deliveries[0].Cipher == "" {
 		t.Fatalf("send %+v", result)

@@ -27,7 +27,7 @@ import (
 const (
 	MaxInlineImages    = 10       // per message: WIN's ClipMax
 	MaxInlineImageSize = 10 << 20 // bytes; WIN's limit too
-	maxImagePixels     = 64 << 20 // decoded size cap: a small PNG can claim a huge canvas
+	maxImagePixels     = 32 << 20 // decoded size cap (128 MB as RGBA): a small PNG can claim a huge canvas
 )
 
 // InlineImage is a PNG placed in a message's text. At is a byte offset into the text, at a rune boundary.

@@ -34,13 +34,14 @@ type recvWindow struct {
 	badges  []*widget.Label
 	to      *widget.Label // everyone a multicast went to, when the sender listed them
 
-	// Body: the envelope of a sealed message until it is opened, then the text, links and attachments.
+	// Body: the envelope of a sealed message until it is opened, then the text with its pictures and links,
+	// and the other attachments.
 	center     *fyne.Container
 	openButton *widget.Button
-	text       *widget.Label // selectable, so the text can be copied
-	links      []*widget.Hyperlink
-	files      []*recvFile
+	view       *inlineView   // the text and pictures, once opened
+	files      []*recvFile   // attachments other than the pictures
 	fileErr    *widget.Label // attachment entries that did not parse
+	skipped    int           // clipboard entries that are not shown: past the tenth picture, or not PNG
 	saveAll    *widget.Button
 	replyBtn   *widget.Button
 	closeBtn   *widget.Button
@@ -102,7 +103,6 @@ func newRecvWindow(s *session, m *protocol.Message, reply func(to protocol.Host,
 		header.Add(w.to)
 	}
 
-	w.text = &widget.Label{Selectable: true, Wrapping: fyne.TextWrapWord}
 	w.replyBtn = &widget.Button{Text: lang.L("Reply"), Icon: theme.MailReplyIcon(), Importance: widget.HighImportance, OnTapped: w.onReply}
 	w.closeBtn = &widget.Button{Text: lang.L("Close"), Icon: theme.CancelIcon(), OnTapped: w.onClose}
 	for _, b := range []*widget.Button{w.replyBtn, w.closeBtn} {
@@ -197,36 +197,38 @@ func (w *recvWindow) envelope() fyne.CanvasObject {
 	return container.NewCenter(container.NewVBox(container.NewCenter(big), widget.NewLabel(note), container.NewCenter(w.openButton)))
 }
 
-// body is the text, its links and the attachments.
+// body is the text with its pictures (which start loading now) and links, and the other attachments.
 func (w *recvWindow) body() fyne.CanvasObject {
-	w.text.SetText(w.m.Text)
-	top := container.NewVBox(w.text)
-	for _, l := range findLinks(w.m.Text) {
-		u := l.URL
-		h := &widget.Hyperlink{Text: l.Text, URL: u, Truncation: fyne.TextTruncateEllipsis, OnTapped: func() { w.onLink(u) }}
-		h.ExtendBaseWidget(h)
-		w.links = append(w.links, h)
-		top.Add(h)
+	var files []transfer.File
+	var err error
+	if w.m.Files != "" {
+		files, err = transfer.ParseFileList(w.m.Files)
 	}
-	text := container.NewVScroll(top)
-	if w.m.Files == "" {
-		return text
-	}
-	files, err := transfer.ParseFileList(w.m.Files)
+	images := transfer.PlaceImages(w.m.Text, files)
+	w.view = newInlineView(w.s, w.m, images, w.onLink)
+	text := container.NewVScroll(w.view.box)
 	list := container.NewVBox()
 	if err != nil {
 		w.fileErr = &widget.Label{Text: lang.L("Some attachments could not be read: {{.Err}}", map[string]any{"Err": err.Error()}),
 			Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 		list.Add(w.fileErr)
 	}
+	w.skipped = -len(images)
 	for _, f := range files {
+		if f.Type() == transfer.TypeClipboard { // a picture: shown in the text, or not at all
+			w.skipped++
+			continue
+		}
 		r := w.newFileRow(f)
 		w.files = append(w.files, r)
 		list.Add(r.row(f))
 	}
+	if len(w.files) == 0 && w.fileErr == nil {
+		return text
+	}
 	w.saveAll = &widget.Button{Text: lang.L("Save all"), Icon: theme.DownloadIcon(), OnTapped: w.onSaveAll}
 	w.saveAll.ExtendBaseWidget(w.saveAll)
-	if len(files) == 0 {
+	if len(w.files) == 0 {
 		w.saveAll.Disable()
 	}
 	attach := container.NewBorder(nil, container.NewHBox(layout.NewSpacer(), w.saveAll), nil, nil, container.NewVScroll(list))
@@ -454,7 +456,8 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%.1f %s", v, []string{"KB", "MB", "GB", "TB"}[i])
 }
 
-// onReply answers the sender, quoting the text when the settings say so and the user has seen it.
+// onReply answers the sender, quoting the text when the settings say so and the user has seen it. The
+// pictures are not quoted: the text holds no trace of them.
 func (w *recvWindow) onReply() {
 	quote := ""
 	if w.s.set.QuoteReply && w.opened && w.m.Text != "" {
@@ -476,8 +479,12 @@ func quoteText(text string) string {
 func (w *recvWindow) onClose() { w.window.Close() }
 
 // onClosed tells the sender what became of the message: a sealed one thrown away unopened (DELMSG),
-// attachments that will not be fetched (RELEASEFILES). Fetches still running go on.
+// attachments that will not be fetched (RELEASEFILES). Pictures still loading are given up; fetches of
+// attachments still running go on.
 func (w *recvWindow) onClosed() {
+	if w.view != nil {
+		w.view.close()
+	}
 	if !w.opened {
 		w.s.discard(w.m)
 	}
@@ -490,9 +497,10 @@ func (w *recvWindow) onClosed() {
 	}
 }
 
-// unfetched reports whether some attachment was neither fetched nor is being fetched.
+// unfetched reports whether some attachment was neither fetched nor is being fetched, or some picture
+// is not shown.
 func (w *recvWindow) unfetched() bool {
-	if !w.opened || w.fileErr != nil {
+	if !w.opened || w.fileErr != nil || w.skipped > 0 || w.view.unfetched() {
 		return true
 	}
 	for _, r := range w.files {

@@ -4,14 +4,25 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"hash/crc32"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
 	"hato/protocol"
+	"hato/protocol/wire"
 	"hato/transfer"
 )
 
@@ -30,6 +41,18 @@ func (p *pair) txHeard(t *testing.T, kind protocol.EventKind, packet uint32) {
 
 func noReply(protocol.Host, string) {}
 
+// shownText is the text the window shows, its segments joined; "" while sealed.
+func shownText(w *recvWindow) string {
+	if w.view == nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, l := range w.view.texts {
+		b.WriteString(l.Text)
+	}
+	return b.String()
+}
+
 func TestRecvWindowPlain(t *testing.T) {
 	p := newPair(t, nil, nil)
 	text := "こんにちは、資料です。\nhttps://example.com/path?q=1 を見てください\n共有: \\\\server\\共有\\資料"
@@ -43,11 +66,11 @@ func TestRecvWindowPlain(t *testing.T) {
 	if !strings.Contains(w.details.Text, "u127.0.0.2@h127.0.0.2") || !strings.Contains(w.details.Text, "127.0.0.2") {
 		t.Errorf("details %q", w.details.Text)
 	}
-	if w.text.Text != text || !w.text.Selectable {
-		t.Errorf("text %q (selectable %v), want %q", w.text.Text, w.text.Selectable, text)
+	if len(w.view.texts) != 1 || w.view.texts[0].Text != text || !w.view.texts[0].Selectable || len(w.view.images) != 0 {
+		t.Errorf("text %q, want %q in one selectable label", shownText(w), text)
 	}
 	var links []string
-	for _, l := range w.links {
+	for _, l := range w.view.links {
 		links = append(links, l.Text+" → "+l.URL.String())
 	}
 	want := []string{"https://example.com/path?q=1 → https://example.com/path?q=1",
@@ -72,12 +95,12 @@ func TestRecvWindowSealed(t *testing.T) {
 	p := newPair(t, nil, nil)
 	m := p.send(t, "秘密のメッセージ", protocol.SendOptions{Sealed: true})
 	w := newRecvWindow(p.rx.session, m, noReply)
-	if !m.Sealed || w.text.Text != "" || w.opened || w.openButton == nil {
-		t.Fatalf("sealed message shows %q (sealed %v)", w.text.Text, m.Sealed)
+	if !m.Sealed || shownText(w) != "" || w.opened || w.openButton == nil {
+		t.Fatalf("sealed message shows %q (sealed %v)", shownText(w), m.Sealed)
 	}
 	test.Tap(w.openButton)
-	if w.text.Text != "秘密のメッセージ" {
-		t.Errorf("opened text %q", w.text.Text)
+	if shownText(w) != "秘密のメッセージ" {
+		t.Errorf("opened text %q", shownText(w))
 	}
 	p.txHeard(t, protocol.EventOpened, m.Packet)
 	w.window.Close()
@@ -105,8 +128,8 @@ func TestRecvWindowLocked(t *testing.T) {
 	}
 	test.Type(w.password, "wrong")
 	w.passwordDialog.Submit()
-	if w.opened || w.text.Text != "" {
-		t.Fatalf("a wrong password opened the message: %q", w.text.Text)
+	if w.opened || shownText(w) != "" {
+		t.Fatalf("a wrong password opened the message: %q", shownText(w))
 	}
 	if w.window.Canvas().Overlays().Top() == nil {
 		t.Error("no error shown for the wrong password")
@@ -115,8 +138,8 @@ func TestRecvWindowLocked(t *testing.T) {
 	test.Tap(w.openButton)
 	test.Type(w.password, "pw")
 	w.passwordDialog.Submit()
-	if !w.opened || w.text.Text != "鍵付き" {
-		t.Fatalf("the right password did not open it: %q", w.text.Text)
+	if !w.opened || shownText(w) != "鍵付き" {
+		t.Fatalf("the right password did not open it: %q", shownText(w))
 	}
 	p.txHeard(t, protocol.EventOpened, m.Packet)
 }
@@ -239,5 +262,350 @@ func TestRecvWindowReply(t *testing.T) {
 	test.Tap(w.replyBtn)
 	if calls != 2 || quote != "" {
 		t.Errorf("reply without quoting: %q", quote)
+	}
+}
+
+// newImagePair is newPair with rx advertising CLIPBOARDOPT, so that tx offers it pictures inline.
+// session.start does not set protocol.Config.InlineImages yet: rx restarts with it in its base config,
+// and the test waits until each side knows the other again.
+func newImagePair(t *testing.T) *pair {
+	t.Helper()
+	p := newPair(t, nil, nil)
+	prev, rejoined := p.rx.onEvent, false
+	p.rx.onEvent = func(ev protocol.Event) {
+		if ev.Kind == protocol.EventHostJoined && ev.Host.User == p.tx.base.User && ev.Host.Nick == p.tx.set.Nick {
+			rejoined = true
+		}
+		prev(ev)
+	}
+	p.rx.base.InlineImages = true
+	if err := p.rx.restart(); err != nil {
+		t.Fatal(err)
+	}
+	p.tx.q.until(t, "rx's CLIPBOARDOPT at tx", func() bool {
+		return p.tx.node.Lookup(p.peers[0]).Caps.Has(wire.ClipboardOpt)
+	})
+	p.rx.q.until(t, "tx in rx's new host list", func() bool { return rejoined })
+	p.peers = []protocol.Host{p.tx.node.Lookup(p.peers[0])}
+	return p
+}
+
+// sendImages sends text with pictures (and files) from tx and returns the message as rx got it.
+func (p *pair) sendImages(t *testing.T, text string, opt protocol.SendOptions, paths []string, images []transfer.InlineImage) *protocol.Message {
+	t.Helper()
+	var r *sent
+	p.tx.send(p.peers, text, opt, paths, images, func(s sent) { r = &s })
+	p.tx.q.until(t, "the send's outcome", func() bool { return r != nil })
+	if r.Err != nil || r.Deliveries[0].Err != nil {
+		t.Fatalf("send: %+v", r)
+	}
+	return p.rxMessage(t, r.Packet)
+}
+
+// offerRaw offers sources from tx's file server as they are, unchecked, as a hostile sender would, and
+// returns the message as rx got it.
+func (p *pair) offerRaw(t *testing.T, packet uint32, text string, sources []transfer.Source) *protocol.Message {
+	t.Helper()
+	p.tx.files.Offer(packet, p.peers, sources)
+	_, deliveries, err := p.tx.node.Send(t.Context(), p.peers, text, protocol.SendOptions{Packet: packet, Files: transfer.FileList(sources)})
+	if err != nil || deliveries[0].Err != nil {
+		t.Fatalf("send: %v %+v", err, deliveries)
+	}
+	return p.rxMessage(t, packet)
+}
+
+func (p *pair) rxMessage(t *testing.T, packet uint32) *protocol.Message {
+	t.Helper()
+	var m *protocol.Message
+	p.rx.q.until(t, "the message at rx", func() bool {
+		for _, g := range p.rxGot {
+			if g.Packet == packet {
+				m = g
+			}
+		}
+		return m != nil
+	})
+	return m
+}
+
+// txCount is how many transfer events of kind tx's server reported for packet.
+func (p *pair) txCount(kind transfer.EventKind, packet uint32) int {
+	n := 0
+	for _, ev := range p.txXfer {
+		if ev.Kind == kind && ev.Packet == packet {
+			n++
+		}
+	}
+	return n
+}
+
+// testPNG is a w×h PNG of noise (so that it does not compress to nothing).
+func testPNG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	rand.Read(img.Pix)
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// settled waits until no picture of w is loading.
+func settled(t *testing.T, p *pair, w *recvWindow) {
+	t.Helper()
+	p.rx.q.until(t, "every picture fetched or failed", func() bool {
+		for _, img := range w.view.images {
+			if img.state == imageLoading {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// describeParts is the window's text and pictures in order: "text ...", "image WxH", "failed: ...".
+func describeParts(w *recvWindow) []string {
+	var out []string
+	for _, part := range w.view.parts {
+		switch {
+		case part.text != nil:
+			out = append(out, "text "+part.text.Text)
+		case part.image.state == imageShown:
+			b := part.image.view.image.Image.Bounds()
+			out = append(out, fmt.Sprintf("image %dx%d", b.Dx(), b.Dy()))
+		case part.image.state == imageFailed:
+			out = append(out, "failed: "+part.image.status.Text)
+		default:
+			out = append(out, "loading: "+part.image.status.Text)
+		}
+	}
+	return out
+}
+
+func TestRecvWindowInlineImages(t *testing.T) {
+	p := newImagePair(t)
+	png1, png2 := testPNG(t, 40, 30), testPNG(t, 500, 300)
+	memo := filepath.Join(t.TempDir(), "メモ.txt")
+	os.WriteFile(memo, []byte("memo"), 0o644)
+	text := "見てそれから以上"
+	m := p.sendImages(t, text, protocol.SendOptions{}, []string{memo},
+		[]transfer.InlineImage{{At: len("見て"), PNG: png1}, {At: len("見てそれから"), PNG: png2}})
+	var quote string
+	w := newRecvWindow(p.rx.session, m, func(_ protocol.Host, q string) { quote = q })
+
+	// Nothing has come back yet: placeholders.
+	want := []string{"text 見て", "loading: Loading image…", "text それから", "loading: Loading image…", "text 以上"}
+	if got := describeParts(w); !slices.Equal(got, want) {
+		t.Fatalf("before the fetches: %q, want %q", got, want)
+	}
+	settled(t, p, w)
+	want = []string{"text 見て", "image 40x30", "text それから", "image 500x300", "text 以上"}
+	if got := describeParts(w); !slices.Equal(got, want) {
+		t.Fatalf("parts %q, want %q", got, want)
+	}
+	if got := w.view.images[1].view.MinSize(); got != fyne.NewSize(360, 216) {
+		t.Errorf("the 500x300 picture is drawn %v, want it scaled into 360x240", got)
+	}
+	if got := w.view.images[0].view.MinSize(); got != fyne.NewSize(40, 30) {
+		t.Errorf("the 40x30 picture is drawn %v, want its own size", got)
+	}
+	if len(w.files) != 1 || w.files[0].file.Name != "メモ.txt" || w.skipped != 0 {
+		t.Errorf("%d attachment rows (%d skipped), want only メモ.txt", len(w.files), w.skipped)
+	}
+	if n := p.txCount(transfer.EventServed, m.Packet); n > 2 {
+		t.Errorf("tx served %d files, want the 2 pictures at most", n)
+	}
+
+	// A click shows the picture full size; its save writes the bytes as fetched.
+	first := w.view.images[0]
+	test.Tap(first.view)
+	full := first.full
+	if full == nil || full.image.Image.Bounds().Dx() != 40 || full.window.Title() != "Image from n127.0.0.2" {
+		t.Fatalf("no full-size window after a click: %+v", full)
+	}
+	test.Tap(first.view)
+	if first.full != full {
+		t.Error("a second click opened another window")
+	}
+	copyPath := filepath.Join(t.TempDir(), "copy.png")
+	if err := full.saveTo(copyPath); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(copyPath); sha256.Sum256(b) != sha256.Sum256(png1) {
+		t.Errorf("saved %d bytes that differ from the %d sent", len(b), len(png1))
+	}
+	// The dialog's answer goes the same way, on a goroutine.
+	picked := filepath.Join(t.TempDir(), "picked.png")
+	wc, err := storage.Writer(storage.NewFileURI(picked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	full.onSavePicked(wc, nil)
+	p.rx.q.until(t, "the picked file saved", func() bool { return strings.HasPrefix(full.status.Text, "Saved to ") })
+	if b, _ := os.ReadFile(picked); !bytes.Equal(b, png1) {
+		t.Errorf("the dialog's file holds %d bytes, not the %d sent", len(b), len(png1))
+	}
+	test.Tap(full.save)
+	p.rx.q.until(t, "the picture in the download folder", func() bool {
+		return full.status.Text == "Saved to "+filepath.Join(p.rx.set.DownloadDir, first.place.File.Name)
+	})
+	if b, _ := os.ReadFile(filepath.Join(p.rx.set.DownloadDir, first.place.File.Name)); !bytes.Equal(b, png1) {
+		t.Errorf("the downloaded picture holds %d bytes, not the %d sent", len(b), len(png1))
+	}
+	test.Tap(full.saveAs)
+	if full.window.Canvas().Overlays().Top() == nil {
+		t.Error("Save image… shows no dialog")
+	}
+	full.window.Close()
+	if first.full != nil {
+		t.Error("the closed full-size window is still remembered")
+	}
+
+	// The reply quotes the text only.
+	test.Tap(w.replyBtn)
+	if quote != "> "+text {
+		t.Errorf("quote %q", quote)
+	}
+
+	// Save all fetches only the plain file; with it saved and the pictures shown, closing releases nothing.
+	test.Tap(w.saveAll)
+	p.rx.q.until(t, "メモ.txt saved", func() bool { return w.files[0].state == fetchSaved })
+	if _, err := os.Stat(filepath.Join(p.rx.set.DownloadDir, "メモ.txt")); err != nil {
+		t.Error(err)
+	}
+	w.window.Close()
+
+	// Pictures only, all shown: no RELEASEFILES either. A later offer closed unsaved is released, so by
+	// the time tx hears that one, it would have heard the others.
+	m2 := p.sendImages(t, "画像だけ", protocol.SendOptions{}, nil, []transfer.InlineImage{{At: 0, PNG: png2}})
+	w2 := newRecvWindow(p.rx.session, m2, noReply)
+	settled(t, p, w2)
+	if got := describeParts(w2); !slices.Equal(got, []string{"image 500x300", "text 画像だけ"}) || w2.saveAll != nil {
+		t.Errorf("pictures only: %q (Save all %v)", got, w2.saveAll != nil)
+	}
+	w2.window.Close()
+	m3 := p.send(t, "", protocol.SendOptions{}, memo)
+	w3 := newRecvWindow(p.rx.session, m3, noReply)
+	w3.window.Close()
+	p.tx.q.until(t, "EventReleased", func() bool { return p.txCount(transfer.EventReleased, m3.Packet) == 1 })
+	for _, packet := range []uint32{m.Packet, m2.Packet} {
+		if p.txCount(transfer.EventReleased, packet) != 0 {
+			t.Errorf("offer %d released though everything in it was fetched", packet)
+		}
+	}
+}
+
+// A sealed message's pictures are fetched when it is opened, not before.
+func TestRecvWindowInlineImagesSealed(t *testing.T) {
+	p := newImagePair(t)
+	m := p.sendImages(t, "封書", protocol.SendOptions{Sealed: true}, nil, []transfer.InlineImage{{At: len("封書"), PNG: testPNG(t, 8, 8)}})
+	w := newRecvWindow(p.rx.session, m, noReply)
+	defer w.window.Close()
+	if w.view != nil {
+		t.Fatal("a sealed message shows its text")
+	}
+	test.Tap(w.openButton)
+	settled(t, p, w)
+	if got := describeParts(w); !slices.Equal(got, []string{"text 封書", "image 8x8"}) {
+		t.Errorf("opened: %q", got)
+	}
+	if got := w.view.images[0].view.MinSize(); got != fyne.NewSquareSize(minInline) {
+		t.Errorf("an 8x8 picture is drawn %v, want at least %v", got, minInline)
+	}
+}
+
+// hugeCanvas is a valid PNG whose header claims 100000×100000 pixels.
+func hugeCanvas(t *testing.T) []byte {
+	b := testPNG(t, 1, 1)
+	binary.BigEndian.PutUint32(b[16:], 100000)
+	binary.BigEndian.PutUint32(b[20:], 100000)
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	return b
+}
+
+// corruptData is a PNG with a sane header whose image data is broken: it passes the checks before
+// decoding, and fails in it.
+func corruptData(t *testing.T) []byte {
+	b := testPNG(t, 64, 64)
+	i := bytes.Index(b, []byte("IDAT"))
+	for j := i + 20; j < i+60; j++ {
+		b[j] ^= 0x5a
+	}
+	return b
+}
+
+// A hostile sender: pictures that are not PNGs, cut short, huge or broken, and a hundred of them.
+// Each gets a placeholder with the reason, at most ten are fetched, and nothing hangs.
+func TestRecvWindowHostileImages(t *testing.T) {
+	p := newImagePair(t)
+	start := time.Now()
+	packet := p.tx.node.NextPacketNo()
+	clip := func(id uint64, size int64, data []byte) transfer.Source {
+		return transfer.Source{File: transfer.File{ID: id, Name: transfer.ClipboardName(packet, int(id)), Size: size,
+			Attr: transfer.TypeClipboard, Ext: []transfer.Ext{{Code: transfer.ExtClipboardPos, Value: strconv.FormatUint(id, 16)}}},
+			Data: data}
+	}
+	good := testPNG(t, 20, 10)
+	notPNG := []byte("GIF89a, not a PNG at all")
+	canvas, corrupt := hugeCanvas(t), corruptData(t)
+	if _, err := transfer.CheckPNG(corrupt); err != nil {
+		t.Fatalf("the corrupt PNG fails the header check already: %v", err)
+	}
+	sources := []transfer.Source{
+		clip(0, int64(len(notPNG)), notPNG),
+		clip(1, int64(len(good)), good[:20]),  // cut short
+		clip(2, 11<<20, good),                 // offered as too big
+		clip(3, int64(len(canvas)), canvas),   // a huge canvas
+		clip(4, int64(len(corrupt)), corrupt), // fails to decode
+		clip(5, int64(len(good)), good),
+	}
+	m := p.offerRaw(t, packet, "壊れた画像", sources)
+	w := newRecvWindow(p.rx.session, m, noReply)
+	settled(t, p, w)
+	got := describeParts(w)
+	wantIn := []string{"no PNG signature", "of " + strconv.Itoa(len(good)) + " bytes arrived", "offered with 11534336 bytes",
+		"100000x100000 pixels", "not a PNG image"}
+	// Every position is 0 once the earlier pictures are counted (WIN's rule): all go before the text.
+	if len(got) != 7 || got[5] != "image 20x10" || got[6] != "text 壊れた画像" {
+		t.Fatalf("parts %q", got)
+	}
+	for i, want := range wantIn {
+		if !strings.HasPrefix(got[i], "failed: Image not available: ") || !strings.Contains(got[i], want) {
+			t.Errorf("picture %d: %q, want the reason %q", i, got[i], want)
+		}
+	}
+	if len(w.files) != 0 || w.saveAll != nil {
+		t.Errorf("%d attachment rows for pictures", len(w.files))
+	}
+	w.window.Close() // some pictures failed: the offer is released
+	p.tx.q.until(t, "EventReleased", func() bool { return p.txCount(transfer.EventReleased, packet) == 1 })
+
+	// A hundred pictures: ten are fetched and shown, the rest neither listed nor fetched.
+	packet = p.tx.node.NextPacketNo()
+	sources = sources[:0]
+	for id := range uint64(100) {
+		sources = append(sources, clip(id, int64(len(good)), good))
+	}
+	m = p.offerRaw(t, packet, "たくさん", sources)
+	w = newRecvWindow(p.rx.session, m, noReply)
+	settled(t, p, w)
+	shown := 0
+	for _, part := range describeParts(w) {
+		if part == "image 20x10" {
+			shown++
+		}
+	}
+	if len(w.view.images) != transfer.MaxInlineImages || shown != transfer.MaxInlineImages || w.skipped != 90 || len(w.files) != 0 {
+		t.Errorf("%d pictures placed, %d shown, %d skipped, %d rows", len(w.view.images), shown, w.skipped, len(w.files))
+	}
+	p.tx.q.until(t, "ten pictures served", func() bool { return p.txCount(transfer.EventServed, packet) == transfer.MaxInlineImages })
+	w.window.Close() // ninety never fetched: released
+	p.tx.q.until(t, "EventReleased", func() bool { return p.txCount(transfer.EventReleased, packet) == 1 })
+	if n := p.txCount(transfer.EventServed, packet); n != transfer.MaxInlineImages {
+		t.Errorf("tx served %d pictures, want %d", n, transfer.MaxInlineImages)
+	}
+	if d := time.Since(start); d > 8*time.Second {
+		t.Errorf("the hostile offers took %v", d)
 	}
 }

@@ -66,6 +66,7 @@ func (s *session) start() error {
 	xfer := make(chan transfer.Event, 64)
 	files := transfer.NewServer(transfer.ServerConfig{Events: xfer, Logger: s.log})
 	cfg.Files = files
+	cfg.InlineImages = true // receive windows show pictures in place
 	node, err := protocol.Listen(cfg)
 	if err != nil {
 		return fmt.Errorf("start node: %w", err)

@@ -13,7 +13,9 @@ package interop
 //   - main window "Hato", 680x620: the host table's first data row spans
 //     y≈80..115 and its nickname cell x≈40..170 (a tap there toggles the
 //     row's check box; tapped at (100, 97)); the message box spans
-//     x≈5..675, y≈345..535 (tapped at (300, 420)).
+//     x≈5..675, y≈345..535 (tapped at (300, 420)); with a picture pasted, the
+//     strip of thumbnails takes y≈425..535 and the box ends at y≈422 (so the
+//     paste test taps it at (300, 380)).
 //   - receive window "Message from <nick>", 480x480: "Save all" spans
 //     x≈383..475, y≈400..435, tapped at 51 px left of the right edge and 63 px
 //     above the bottom edge, (429, 417).
@@ -22,8 +24,14 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"net"
 	"os"
 	"os/exec"
@@ -458,4 +466,188 @@ func TestDesktopAppEndToEnd(t *testing.T) {
 	}
 	t.Logf("desktop app: message %q delivered encrypted (%s) and verified; %s saved (%d bytes) after %d tap(s) on Save all",
 		text, msg.secure().Cipher, name, len(payload), clicks)
+}
+
+// startClipboardPNG puts the PNG file at path on the X clipboard of the app's display: xclip stays
+// in the foreground (-quiet) serving it until the test ends. It returns once the clipboard offers
+// image/png.
+func (a *desktopApp) startClipboardPNG(report func() string, path string) {
+	a.t.Helper()
+	cmd := a.host.Command(context.Background(), "xclip", "-quiet", "-selection", "clipboard", "-t", "image/png", "-i", path)
+	cmd.Env = a.env
+	out := new(syncBuffer)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		a.fail(report, "starting xclip: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	a.t.Cleanup(func() {
+		netlab.KillGroup(cmd)
+		<-done
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		targets, err := a.run(5*time.Second, "xclip", "-o", "-selection", "clipboard", "-t", "TARGETS")
+		if err == nil && strings.Contains(targets, "image/png") {
+			return
+		}
+		select {
+		case <-done:
+			a.fail(report, "xclip exited: %v\n%s", cmd.ProcessState, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			a.fail(report, "the clipboard offers no image/png 10 s after starting xclip (TARGETS: %q, %v)\nxclip: %s", targets, err, out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// screenshotPNG is a picture like a small screenshot (a title bar, a few bars of a chart), with a
+// stripe of noise that makes it unique.
+func screenshotPNG(t *testing.T) []byte {
+	t.Helper()
+	const w, h = 360, 220
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	fill := func(r image.Rectangle, c color.RGBA) { draw.Draw(img, r, &image.Uniform{c}, image.Point{}, draw.Src) }
+	fill(img.Bounds(), color.RGBA{245, 246, 248, 255})
+	fill(image.Rect(0, 0, w, 26), color.RGBA{52, 101, 164, 255})
+	for i, v := range []int{120, 80, 150, 60, 170, 100} {
+		fill(image.Rect(30+i*52, h-20-v, 66+i*52, h-20), color.RGBA{uint8(200 - i*25), uint8(90 + i*20), 60, 255})
+	}
+	noise := randomBytes(t, w*4)
+	copy(img.Pix[(h-6)*img.Stride:], noise)
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// imageFields are the fields of serve's "image" event (a picture inside a message, fetched).
+type imageFields struct {
+	At     *int   `json:"at"`
+	SHA256 string `json:"sha256"`
+	Path   string `json:"path"`
+	Error  string `json:"error"`
+}
+
+// TestDesktopAppPastesScreenshot runs the desktop app under Xvfb in host 0 with
+// a PNG on the X clipboard (served by xclip), and `hato serve --download` in
+// host 1: Ctrl+V in the message box puts the picture into the message, Ctrl+Enter
+// sends it, and serve (which shows pictures: CLIPBOARDOPT) fetches the very
+// bytes, at their place in the text. With HATO_GUI_SHOTS=dir (and ImageMagick)
+// it saves the main window with the pasted picture as dir/paste-composer.png.
+func TestDesktopAppPastesScreenshot(t *testing.T) {
+	needLab(t)
+	needTools(t, map[string]string{"Xvfb": "xvfb", "xdotool": "xdotool", "xclip": "xclip"})
+	guiBinary(t) // before the lab: a cold cgo build takes minutes
+	lab := newLab(t, 2)
+	guiHost, peerHost := lab.Host(0), lab.Host(1)
+	guiIP := guiHost.IP.String()
+	stamp := uniqueStamp()
+
+	// The app first, so that it learns of serve from serve's BR_ENTRY (see TestDesktopAppEndToEnd).
+	app := startDesktopApp(t, guiHost)
+	report := func() string { return "(hato serve not started yet)" }
+	main := app.window(report, 30*time.Second, "^Hato$")
+	if w, h := app.geometry(report, main); w != 680 || h != 620 {
+		app.fail(report, "the window titled Hato is %dx%d, want the main window's 680x620", w, h)
+	}
+	downloads := t.TempDir()
+	srv := startServe(t, peerHost, identity{Nick: "画像係", Group: "検証", User: "pics", Host: "picshost"}, "--download", downloads)
+	report = srv.report
+	srv.wait(t, 30*time.Second, "host-joined for the desktop app at "+guiIP, func(e event) bool {
+		return (e.Event == "host-joined" || e.Event == "host-updated") && e.Host != nil && addrIP(e.Host.Addr) == guiIP
+	})
+
+	shot := screenshotPNG(t)
+	want := sha256.Sum256(shot)
+	shotPath := filepath.Join(t.TempDir(), "shot.png")
+	if err := os.WriteFile(shotPath, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	app.startClipboardPNG(report, shotPath)
+
+	// Check the peer, type, Ctrl+V, type on, Ctrl+Enter; repeated as in TestDesktopAppEndToEnd when
+	// no message comes (a lost tap). The picture goes where Ctrl+V was pressed even if the typing
+	// after it is quicker than the clipboard.
+	before, after := "Here is the screenshot ", "of build "+stamp
+	fromGUIMessage := func(e event) bool { return e.Event == "message" && e.From != nil && addrIP(e.From.Addr) == guiIP }
+	var msg event
+	var tries int
+	for tries = 1; ; tries++ {
+		app.xdo(report, "windowfocus", "--sync", main)
+		app.click(report, main, 100, 97)
+		app.click(report, main, 300, 380)
+		app.xdo(report, "key", "ctrl+a", "Delete")
+		app.xdo(report, "type", "--delay", "15", before)
+		app.xdo(report, "key", "ctrl+v")
+		app.xdo(report, "type", "--delay", "15", after)
+		if dir := os.Getenv("HATO_GUI_SHOTS"); dir != "" && tries == 1 {
+			time.Sleep(time.Second) // the thumbnail drawn
+			if out, err := app.run(15*time.Second, "import", "-window", main, filepath.Join(dir, "paste-composer.png")); err != nil {
+				t.Logf("no screenshot: %v %s", err, out)
+			}
+		}
+		app.xdo(report, "key", "ctrl+Return")
+		var ok bool
+		if msg, ok = srv.await(3*time.Second, fromGUIMessage); ok {
+			break
+		}
+		if tries == 4 {
+			app.fail(report, "no message from the desktop app within 3 s of each of 4 tries (tap on the peer's row at (100, 97), tap on the message box at (300, 380), type, Ctrl+V, type, Ctrl+Enter)")
+		}
+	}
+	if msg.Text == nil || *msg.Text != before+after {
+		app.fail(report, "hato serve got %s\nwant the text %q", msg.line, before+after)
+	}
+	got := srv.wait(t, 20*time.Second, "the picture of the message fetched (an image or image-failed event)", func(e event) bool {
+		return (e.Event == "image" || e.Event == "image-failed") && e.Packet == msg.Packet
+	})
+	var img imageFields
+	if err := json.Unmarshal([]byte(got.line), &img); err != nil || got.Event != "image" {
+		app.fail(report, "the picture was not fetched: %s (%v)", got.line, err)
+	}
+	if img.SHA256 != hex.EncodeToString(want[:]) {
+		app.fail(report, "hato serve fetched a picture with sha256 %s, want %x (the PNG on the clipboard)", img.SHA256, want)
+	}
+	if b, err := os.ReadFile(img.Path); err != nil || !bytes.Equal(b, shot) {
+		app.fail(report, "the saved picture %s: %d bytes, %v; want the %d bytes on the clipboard", img.Path, len(b), err, len(shot))
+	}
+	// Each try pastes once more (Ctrl+A clears the text, not the pictures): only the first has one
+	// picture where Ctrl+V was pressed.
+	if tries == 1 && (img.At == nil || *img.At != len(before)) {
+		app.fail(report, "the picture is placed at character %v, want %d (where Ctrl+V was pressed)", img.At, len(before))
+	}
+
+	// Text still pastes as text, also when the clipboard's owner is the app itself (Ctrl+C in the
+	// message box; xclip then exits): the app answers the clipboard's questions on its UI thread, so
+	// the picture read must not hold that thread, or the paste would wait for the read's timeout (3 s).
+	copied := "copy me, "
+	app.click(report, main, 300, 380)
+	app.xdo(report, "key", "ctrl+a", "Delete")
+	app.xdo(report, "type", "--delay", "15", copied)
+	app.xdo(report, "key", "ctrl+a", "ctrl+c", "End")
+	start := time.Now()
+	app.xdo(report, "key", "ctrl+v", "ctrl+Return")
+	text, ok := srv.await(10*time.Second, func(e event) bool { return fromGUIMessage(e) && e.Packet != msg.Packet })
+	if !ok || text.Text == nil || *text.Text != copied+copied {
+		app.fail(report, "after typing %q, Ctrl+A, Ctrl+C, End, Ctrl+V, Ctrl+Enter: got %q, want the message %q", copied, text.line, copied+copied)
+	}
+	took := time.Since(start)
+	if took > 2500*time.Millisecond {
+		app.fail(report, "the text paste and send took %v: the clipboard read stalled", took)
+	}
+
+	t.Logf("desktop app: pasted a %d-byte PNG from the X clipboard; hato serve fetched it (sha256 %.16s…, placed at character %d of the text) after %d tries; text copied and pasted in the app, sent in %v",
+		len(shot), img.SHA256, deref(img.At, -1), tries, took.Round(time.Millisecond))
+}
+
+func deref[T any](p *T, none T) T {
+	if p == nil {
+		return none
+	}
+	return *p
 }

@@ -10,9 +10,10 @@ build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxext-dev libxrender-dev libx
 # Tests: network namespaces, a real iptux peer under Xvfb driven through a private D-Bus (gdbus), AT-SPI
 # and xdotool, a font (iptux dies with BadAlloc under Xvfb without one), tar and socat for the folder
 # transfer benchmark's baseline, and openssl as the independent implementation the encryption tests
-# check Hato's ciphertexts and signatures against.
+# check Hato's ciphertexts and signatures against, and xclip to put a screenshot on the X clipboard for
+# the desktop app's paste test.
 test=(iproute2 util-linux iptux xvfb xdotool dbus-daemon libglib2.0-bin at-spi2-core python3-pyatspi
-  fonts-dejavu-core tar socat openssl)
+  fonts-dejavu-core tar socat openssl xclip)
 
 case "${1:-}" in
 run) want=("${build[@]}") ;;

@@ -1,23 +1,35 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"image"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/image/draw"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"hato/transfer"
 )
 
-// messageEntry is the message box: multi-line, and Ctrl+Enter sends (as in IP Messenger).
+// messageEntry is the message box: multi-line, and Ctrl+Enter sends (as in IP Messenger). Paste
+// (Ctrl+V, Shift+Insert, the context menu) goes to onPaste, which may paste a picture instead of text.
 type messageEntry struct {
 	widget.Entry
-	onSend func()
+	onSend  func()
+	onPaste func(*fyne.ShortcutPaste)
 }
 
 func newMessageEntry(onSend func()) *messageEntry {
@@ -37,8 +49,15 @@ func (e *messageEntry) TypedShortcut(s fyne.Shortcut) {
 		e.onSend()
 		return
 	}
+	if p, ok := s.(*fyne.ShortcutPaste); ok && e.onPaste != nil {
+		e.onPaste(p)
+		return
+	}
 	e.Entry.TypedShortcut(s)
 }
+
+// pasteText is the Entry's own paste: the clipboard's text at the cursor.
+func (e *messageEntry) pasteText(p *fyne.ShortcutPaste) { e.Entry.TypedShortcut(p) }
 
 // composer is the lower half of the main window: the message, its options and its attachments.
 type composer struct {
@@ -52,6 +71,27 @@ type composer struct {
 	chips        *fyne.Container
 	attachments  []string // local paths, in the order added
 	content      fyne.CanvasObject
+
+	// Pictures pasted into the message. A Fyne Entry holds text only, so each picture is kept as a byte
+	// offset into the text (text is the entry's text those offsets refer to) and shown as a thumbnail
+	// in a strip under the message box, in text order.
+	images      []*pastedImage
+	marks       []*mark // places where pastes still reading the clipboard will go
+	text        string
+	thumbs      *fyne.Container
+	thumbScroll *container.Scroll
+}
+
+// mark is a place in the text that follows edits as pictures do: where Ctrl+V was pressed, kept
+// while the clipboard is read.
+type mark struct{ at int }
+
+// pastedImage is one picture of the message and its tile in the strip.
+type pastedImage struct {
+	transfer.InlineImage
+	tile   fyne.CanvasObject
+	marker *widget.Label  // its number and the text around its place
+	remove *widget.Button // takes it out of the message
 }
 
 func newComposer(onSend, onAttachFile, onAttachFolder func()) *composer {
@@ -62,14 +102,18 @@ func newComposer(onSend, onAttachFile, onAttachFolder func()) *composer {
 		send:         &widget.Button{Text: lang.L("Send"), Icon: theme.MailSendIcon(), Importance: widget.HighImportance, OnTapped: onSend},
 		status:       &widget.Label{Truncation: fyne.TextTruncateEllipsis},
 		chips:        container.NewHBox(),
+		thumbs:       container.NewHBox(),
 	}
+	c.entry.OnChanged = func(string) { c.sync() }
+	c.thumbScroll = container.NewHScroll(c.thumbs)
+	c.thumbScroll.Hide()
 	c.sealed = &widget.Check{Text: lang.L("Sealed"), OnChanged: c.onSealedChanged}
 	c.locked = &widget.Check{Text: lang.L("Lock"), OnChanged: c.onLockedChanged}
 	for _, w := range []fyne.Widget{c.attachFile, c.attachFolder, c.send, c.status, c.sealed, c.locked} {
 		w.(interface{ ExtendBaseWidget(fyne.Widget) }).ExtendBaseWidget(w)
 	}
 	options := container.NewHBox(c.sealed, c.locked, c.attachFile, c.attachFolder)
-	bottom := container.NewVBox(container.NewHScroll(c.chips), container.NewBorder(nil, nil, options, c.send, c.status))
+	bottom := container.NewVBox(c.thumbScroll, container.NewHScroll(c.chips), container.NewBorder(nil, nil, options, c.send, c.status))
 	c.content = container.NewBorder(nil, bottom, nil, nil, c.entry)
 	return c
 }
@@ -130,6 +174,225 @@ func (c *composer) clear() {
 	c.locked.SetChecked(false)
 	c.attachments = nil
 	c.showChips()
+	c.images, c.text = nil, c.entry.Text
+	c.showImages()
+}
+
+// Why a picture cannot go into the message (pictureProblem words them for the user).
+var (
+	errTooManyPictures = errors.New("too many pictures")
+	errPictureTooBig   = errors.New("picture too large")
+)
+
+// pictureProblem says in the user's language why a picture was refused.
+func pictureProblem(err error) string {
+	switch {
+	case errors.Is(err, errTooManyPictures):
+		return lang.L("A message can hold at most {{.Count}} pictures.", map[string]any{"Count": transfer.MaxInlineImages})
+	case errors.Is(err, errPictureTooBig):
+		return lang.L("The picture is larger than {{.Size}} MB.", map[string]any{"Size": transfer.MaxInlineImageSize >> 20})
+	case errors.Is(err, transfer.ErrNotPNG):
+		return lang.L("That is not a PNG picture.")
+	}
+	return err.Error()
+}
+
+// markCursor remembers where the cursor is now, for a picture that arrives later; unmark forgets it.
+func (c *composer) markCursor() *mark {
+	c.sync()
+	m := &mark{at: runeOffset(c.entry.Text, c.entry.CursorTextOffset())}
+	c.marks = append(c.marks, m)
+	return m
+}
+
+func (c *composer) unmark(m *mark) {
+	c.marks = slices.DeleteFunc(c.marks, func(o *mark) bool { return o == m })
+}
+
+// inline puts a PNG into the message where m is (at the cursor for nil), or over the selected text
+// (replacing it, as typing does).
+func (c *composer) inline(b []byte, m *mark) error {
+	if len(c.images) >= transfer.MaxInlineImages {
+		return errTooManyPictures
+	}
+	if len(b) > transfer.MaxInlineImageSize {
+		return errPictureTooBig
+	}
+	img, err := transfer.DecodePNG(b)
+	if err != nil {
+		return err
+	}
+	c.sync()
+	if c.entry.SelectedText() != "" {
+		c.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete}) // erases the selection; OnChanged syncs
+		m = nil                                                // the cursor is where the selection was
+	}
+	at := runeOffset(c.entry.Text, c.entry.CursorTextOffset())
+	if m != nil {
+		at = min(m.at, len(c.entry.Text))
+	}
+	// After the pictures already there: pasting twice in a row keeps them in paste order.
+	i := 0
+	for i < len(c.images) && c.images[i].At <= at {
+		i++
+	}
+	p := &pastedImage{InlineImage: transfer.InlineImage{At: at, PNG: b}, marker: &widget.Label{}}
+	p.remove = &widget.Button{Icon: theme.CancelIcon(), Importance: widget.LowImportance, OnTapped: func() { c.removeImage(p) }}
+	p.marker.ExtendBaseWidget(p.marker)
+	p.remove.ExtendBaseWidget(p.remove)
+	pic := canvas.NewImageFromImage(thumbnail(img))
+	pic.FillMode = canvas.ImageFillContain
+	pic.SetMinSize(fyne.NewSize(thumbWidth, thumbHeight))
+	p.tile = container.NewBorder(nil, container.NewHBox(p.marker, p.remove), nil, nil, pic)
+	c.images = slices.Insert(c.images, i, p)
+	c.showImages()
+	return nil
+}
+
+func (c *composer) removeImage(p *pastedImage) {
+	c.images = slices.DeleteFunc(c.images, func(q *pastedImage) bool { return q == p })
+	c.showImages()
+}
+
+// inlineImages are the message's pictures, in text order, with offsets into the entry's text now.
+func (c *composer) inlineImages() []transfer.InlineImage {
+	c.sync()
+	var out []transfer.InlineImage
+	for _, p := range c.images {
+		out = append(out, p.InlineImage)
+	}
+	return out
+}
+
+// sync moves the pictures (and marks) with the text's last edit: Fyne reports the new text only, so
+// the edit is what lies between the common beginning and end of the old and new texts. Pictures before
+// it stay, pictures after it shift by the change in length, pictures inside deleted text go to where it
+// was. (A picture at the very place of an insertion stays before it: text typed right after a paste
+// follows the picture.)
+func (c *composer) sync() {
+	now := c.entry.Text
+	if now == c.text {
+		return
+	}
+	start, oldEnd, newEnd := editSpan(c.text, now)
+	move := func(at *int) {
+		switch {
+		case *at <= start:
+		case *at >= oldEnd:
+			*at += newEnd - oldEnd
+		default:
+			*at = start
+		}
+	}
+	for _, p := range c.images {
+		move(&p.At)
+	}
+	for _, m := range c.marks {
+		move(&m.at)
+	}
+	c.text = now
+	c.showMarkers()
+}
+
+// editSpan finds the single edit that turns old into now: old[start:oldEnd] became now[start:newEnd].
+// It works rune by rune, so the offsets are rune boundaries of both texts.
+func editSpan(old, now string) (start, oldEnd, newEnd int) {
+	for start < len(old) && start < len(now) {
+		_, n := utf8.DecodeRuneInString(old[start:])
+		_, m := utf8.DecodeRuneInString(now[start:])
+		if old[start:start+n] != now[start:start+m] {
+			break
+		}
+		start += n
+	}
+	oldEnd, newEnd = len(old), len(now)
+	for oldEnd > start && newEnd > start {
+		_, n := utf8.DecodeLastRuneInString(old[start:oldEnd])
+		_, m := utf8.DecodeLastRuneInString(now[start:newEnd])
+		if old[oldEnd-n:oldEnd] != now[newEnd-m:newEnd] {
+			break
+		}
+		oldEnd, newEnd = oldEnd-n, newEnd-m
+	}
+	return start, oldEnd, newEnd
+}
+
+// runeOffset is the byte offset of the n-th rune of s (len(s) past the end).
+func runeOffset(s string, n int) int {
+	for i := range s {
+		if n == 0 {
+			return i
+		}
+		n--
+	}
+	return len(s)
+}
+
+// showImages redraws the strip of thumbnails; it is hidden while there are none.
+func (c *composer) showImages() {
+	c.thumbs.Objects = c.thumbs.Objects[:0]
+	for _, p := range c.images {
+		c.thumbs.Add(p.tile)
+	}
+	c.showMarkers()
+	if len(c.images) == 0 {
+		c.thumbScroll.Hide()
+	} else {
+		c.thumbScroll.Show()
+	}
+	c.thumbs.Refresh()
+}
+
+// showMarkers labels each thumbnail with its number and a few characters either side of its place.
+func (c *composer) showMarkers() {
+	for i, p := range c.images {
+		if m := strconv.Itoa(i+1) + ": " + placeMarker(c.text, p.At); m != p.marker.Text {
+			p.marker.SetText(m)
+		}
+	}
+}
+
+// placeMarker shows where at lies in text: up to 5 characters before, "|", up to 5 after.
+func placeMarker(text string, at int) string {
+	at = min(max(at, 0), len(text))
+	before, after := []rune(text[:at]), []rune(text[at:])
+	before, after = before[max(len(before)-5, 0):], after[:min(len(after), 5)]
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' {
+			return ' '
+		}
+		return r
+	}, string(before)+"|"+string(after))
+}
+
+// Thumbnails are drawn in about 96x72 and kept at twice that at most (a 4K screenshot decoded is 33 MB).
+const thumbWidth, thumbHeight = 96, 72
+
+func thumbnail(img image.Image) image.Image {
+	b := img.Bounds()
+	scale := min(1, float64(2*thumbWidth)/float64(b.Dx()), float64(2*thumbHeight)/float64(b.Dy()))
+	if scale == 1 {
+		return img
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, max(1, int(float64(b.Dx())*scale)), max(1, int(float64(b.Dy())*scale))))
+	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+	return dst
+}
+
+// onTarget reports whether pos (canvas coordinates) is on the message box or its pictures: files
+// dropped there are the message's, and PNGs go into the text.
+func (c *composer) onTarget(pos fyne.Position) bool {
+	d := fyne.CurrentApp().Driver()
+	for _, o := range []fyne.CanvasObject{c.entry, c.thumbScroll} {
+		if !o.Visible() || d.CanvasForObject(o) == nil {
+			continue
+		}
+		p, size := d.AbsolutePositionForObject(o), o.Size()
+		if pos.X >= p.X && pos.X < p.X+size.Width && pos.Y >= p.Y && pos.Y < p.Y+size.Height {
+			return true
+		}
+	}
+	return false
 }
 
 // pathSize is a file's size or a folder's total; errors count as 0 (the offer reports them).

@@ -1,8 +1,14 @@
 package ui
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -12,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"hato/protocol"
+	"hato/transfer"
 )
 
 // mainWindow is IP Messenger's send window: everyone on the LAN above, the message below.
@@ -23,17 +30,23 @@ type mainWindow struct {
 	refresh *widget.Button
 	gear    *widget.Button
 	sending bool
+	// sendAfterPaste is a send asked for while a paste was still reading the clipboard: it goes when
+	// the paste is done, so that Ctrl+V then Ctrl+Enter sends what was pasted.
+	sendAfterPaste bool
 
 	onSettings func() // opens the settings window (the app sets it)
 
 	// chooseFiles and chooseFolder open the file dialogs; tests replace them.
 	chooseFiles  func(func(paths []string))
 	chooseFolder func(func(paths []string))
+	// clip is where pasted pictures come from (Fyne's clipboard holds text only); tests replace it.
+	clip imageSource
 }
 
 func newMainWindow(s *session) *mainWindow {
-	w := &mainWindow{s: s, window: s.app.NewWindow("Hato"), hosts: newHostTable()}
+	w := &mainWindow{s: s, window: s.app.NewWindow("Hato"), hosts: newHostTable(), clip: theClipboard}
 	w.compose = newComposer(w.onSend, w.onAttachFile, w.onAttachFolder)
+	w.compose.entry.onPaste = w.onPaste
 	w.refresh = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: w.onRefresh}
 	w.refresh.ExtendBaseWidget(w.refresh)
 	w.gear = &widget.Button{Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: func() {
@@ -69,32 +82,37 @@ func (w *mainWindow) onSelectionChanged() {
 	}
 }
 
-// onSend sends the message to every checked host, with the attachments.
+// onSend sends the message to every checked host, with its pictures and the attachments.
 func (w *mainWindow) onSend() {
 	if w.sending {
 		return
 	}
+	if len(w.compose.marks) > 0 {
+		w.sendAfterPaste = true
+		return
+	}
 	to := w.hosts.selectedHosts()
+	images := w.compose.inlineImages()
 	text := w.compose.entry.Text
 	switch {
 	case len(to) == 0:
 		w.compose.status.SetText(lang.L("Choose at least one recipient."))
 		return
-	case strings.TrimSpace(text) == "" && len(w.compose.attachments) == 0:
+	case strings.TrimSpace(text) == "" && len(w.compose.attachments) == 0 && len(images) == 0:
 		w.compose.status.SetText(lang.L("Nothing to send."))
 		return
 	}
 	opt := protocol.SendOptions{Sealed: w.compose.sealed.Checked, Locked: w.compose.locked.Checked}
-	w.deliver(to, text, opt, append([]string(nil), w.compose.attachments...))
+	w.deliver(to, text, opt, append([]string(nil), w.compose.attachments...), images)
 }
 
 // deliver sends and reports: the message box is cleared once everyone got it; who did not gets a
 // "Not delivered" dialog with Retry.
-func (w *mainWindow) deliver(to []protocol.Host, text string, opt protocol.SendOptions, paths []string) {
+func (w *mainWindow) deliver(to []protocol.Host, text string, opt protocol.SendOptions, paths []string, images []transfer.InlineImage) {
 	w.sending = true
 	w.compose.send.Disable()
 	w.compose.status.SetText(lang.L("Sending to {{.Count}}…", map[string]any{"Count": len(to)}))
-	w.s.send(to, text, opt, paths, nil, func(r sent) {
+	w.s.send(to, text, opt, paths, images, func(r sent) {
 		w.sending = false
 		w.compose.send.Enable()
 		if r.Err != nil {
@@ -114,12 +132,13 @@ func (w *mainWindow) deliver(to []protocol.Host, text string, opt protocol.SendO
 			w.compose.clear()
 			return
 		}
-		w.showUndelivered(failed, text, opt, paths)
+		w.showUndelivered(failed, text, opt, paths, images)
 	})
 }
 
 // showUndelivered asks whether to send again to those who never acknowledged.
-func (w *mainWindow) showUndelivered(failed []protocol.Delivery, text string, opt protocol.SendOptions, paths []string) {
+func (w *mainWindow) showUndelivered(failed []protocol.Delivery, text string, opt protocol.SendOptions, paths []string,
+	images []transfer.InlineImage) {
 	var names []string
 	var again []protocol.Host
 	for _, d := range failed {
@@ -130,7 +149,7 @@ func (w *mainWindow) showUndelivered(failed []protocol.Delivery, text string, op
 	msg.Wrapping = fyne.TextWrapWord
 	d := dialog.NewCustomConfirm(lang.L("Not delivered"), lang.L("Retry"), lang.L("Cancel"), msg, func(retry bool) {
 		if retry {
-			w.deliver(again, text, opt, paths)
+			w.deliver(again, text, opt, paths, images)
 		}
 	}, w.window)
 	d.Resize(fyne.NewSize(420, 220))
@@ -161,20 +180,120 @@ func containsHost(hosts []protocol.Host, h protocol.Host) bool {
 }
 
 // onDropped attaches dropped files and folders; dropped on a host's row, it also selects that person.
+// PNG files dropped on the message box go into the text at the cursor instead.
 func (w *mainWindow) onDropped(pos fyne.Position, uris []fyne.URI) {
-	var paths []string
+	var paths, pictures []string
+	inBox := w.compose.onTarget(pos)
 	for _, u := range uris {
-		if u.Scheme() == "file" {
+		if u.Scheme() != "file" {
+			continue
+		}
+		if inBox && strings.EqualFold(filepath.Ext(u.Path()), ".png") {
+			pictures = append(pictures, u.Path())
+		} else {
 			paths = append(paths, u.Path())
 		}
 	}
-	if len(paths) == 0 {
+	if len(paths) == 0 && len(pictures) == 0 {
 		return
 	}
 	if h, ok := w.hosts.hostAt(pos); ok {
 		w.hosts.setSelected(h, true)
 	}
-	w.attach(paths)
+	if len(paths) > 0 {
+		w.attach(paths)
+	}
+	if len(pictures) > 0 {
+		w.inlineFiles(pictures)
+	}
+}
+
+// onPaste pastes the clipboard's picture at the cursor, or else its text (as Windows' IP Messenger,
+// a picture wins when the clipboard holds both). The clipboard is read off the UI goroutine: on X11
+// its owner may be this very window, which answers only while the UI goroutine runs (read from the UI
+// goroutine, the read timed out, and GLFW's late answer to the reader's window then made Xlib end the
+// app with BadWindow: TestDesktopAppPastesScreenshot).
+func (w *mainWindow) onPaste(p *fyne.ShortcutPaste) {
+	clip, ctx := w.clip, w.s.ctx
+	// The picture goes where Ctrl+V was pressed, even if more was typed while the clipboard was read.
+	at := w.compose.markCursor()
+	w.s.work.Go(func() {
+		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		b, err := clip.ReadPNG(ctx)
+		w.s.do(func() {
+			defer w.pasted(at)
+			if err != nil || b == nil {
+				if err != nil {
+					w.s.log.Debug("no picture from the clipboard", "err", err)
+				}
+				w.compose.entry.pasteText(p)
+				return
+			}
+			if err := w.compose.inline(b, at); err != nil {
+				w.compose.status.SetText(pictureProblem(err))
+			}
+		})
+	})
+}
+
+// inlineFiles reads dropped PNG files (off the UI goroutine) into the message at the cursor; one that
+// cannot go inline (too large, not a PNG, one too many) is attached as a file instead.
+func (w *mainWindow) inlineFiles(paths []string) {
+	at := w.compose.markCursor()
+	w.s.work.Go(func() {
+		data := make([][]byte, len(paths))
+		errs := make([]error, len(paths))
+		for i, p := range paths {
+			data[i], errs[i] = readPicture(p)
+		}
+		w.s.do(func() {
+			defer w.pasted(at)
+			var asFiles []string
+			for i, p := range paths {
+				err := errs[i]
+				if err == nil {
+					err = w.compose.inline(data[i], at)
+				}
+				if err != nil {
+					w.compose.status.SetText(lang.L("{{.Name}} is attached as a file: {{.Reason}}",
+						map[string]any{"Name": filepath.Base(p), "Reason": pictureProblem(err)}))
+					asFiles = append(asFiles, p)
+				}
+			}
+			if len(asFiles) > 0 {
+				w.attach(asFiles)
+			}
+		})
+	})
+}
+
+// pasted ends a paste (or a drop) that was reading; a send asked for meanwhile goes now.
+func (w *mainWindow) pasted(at *mark) {
+	w.compose.unmark(at)
+	if w.sendAfterPaste && len(w.compose.marks) == 0 {
+		w.sendAfterPaste = false
+		w.onSend()
+	}
+}
+
+// readPicture reads a dropped picture, refusing one over the inline size limit without reading it all.
+func readPicture(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return nil, errors.Join(transfer.ErrNotPNG, err)
+	} else if fi.Size() > transfer.MaxInlineImageSize {
+		return nil, errPictureTooBig
+	}
+	b, err := io.ReadAll(io.LimitReader(f, transfer.MaxInlineImageSize+1))
+	if err == nil && len(b) > transfer.MaxInlineImageSize {
+		err = errPictureTooBig
+	}
+	return b, err
 }
 
 func (w *mainWindow) attach(paths []string) {

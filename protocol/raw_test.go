@@ -233,8 +233,9 @@ func countKind(evs []Event, k EventKind) int {
 // gets our names again in its code page, in a BR_ABSENCE.
 func TestEntryCharsets(t *testing.T) {
 	port := testPort(t)
-	n := startNode(t, "127.0.0.2", port, func(c *Config) { c.Nick, c.Group = "鳩", "開発" }, "127.0.0.3")
-	old := newRawPeer(t, "127.0.0.3", port, n.addr)
+	// The peer's socket first: the node's BR_ENTRY goes out as soon as it runs.
+	old := newRawPeer(t, "127.0.0.3", port, addr("127.0.0.2", port))
+	startNode(t, "127.0.0.2", port, func(c *Config) { c.Nick, c.Group = "鳩", "開発" }, "127.0.0.3")
 	p, raw := old.expect(t, wire.BrEntry, 2*time.Second)
 	if p.Cmd.Has(wire.UTF8Opt) || !bytes.Contains(raw, []byte(":鳩\x00開発\x00\nUN:")) {
 		t.Errorf("broadcast BR_ENTRY %q: want UTF-8 legacy fields, no UTF8OPT", raw)

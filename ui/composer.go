@@ -59,6 +59,22 @@ func (e *messageEntry) TypedShortcut(s fyne.Shortcut) {
 // pasteText is the Entry's own paste: the clipboard's text at the cursor.
 func (e *messageEntry) pasteText(p *fyne.ShortcutPaste) { e.Entry.TypedShortcut(p) }
 
+// setCursorOffset puts the cursor before the n-th rune of the text. The Entry counts the cursor in
+// rows as laid out (wrapped), so the row is the last one that begins at or before n.
+func (e *messageEntry) setCursorOffset(n int) {
+	row, begin := 0, 0
+	for r := 1; ; r++ {
+		e.CursorRow, e.CursorColumn = r, 0
+		b := e.CursorTextOffset() // 0 past the last row
+		if b == 0 || b > n {
+			break
+		}
+		row, begin = r, b
+	}
+	e.CursorRow, e.CursorColumn = row, n-begin
+	e.Refresh()
+}
+
 // composer is the lower half of the main window: the message, its options and its attachments.
 type composer struct {
 	entry        *messageEntry
@@ -72,26 +88,27 @@ type composer struct {
 	attachments  []string // local paths, in the order added
 	content      fyne.CanvasObject
 
-	// Pictures pasted into the message. A Fyne Entry holds text only, so each picture is kept as a byte
-	// offset into the text (text is the entry's text those offsets refer to) and shown as a thumbnail
-	// in a strip under the message box, in text order.
+	// Pictures pasted into the message. A Fyne Entry holds text only, so each picture is an
+	// objectMarker in the text, the k-th marker being images[k], and a numbered thumbnail in a strip
+	// under the message box. text is the entry's text as sync last saw it.
 	images      []*pastedImage
-	marks       []*mark // places where pastes still reading the clipboard will go
+	pending     *pastedImage // the picture whose marker inline is typing
+	marks       []*mark      // places where pastes still reading the clipboard will go
 	text        string
 	thumbs      *fyne.Container
 	thumbScroll *container.Scroll
 }
 
-// mark is a place in the text that follows edits as pictures do: where Ctrl+V was pressed, kept
+// mark is a place in the text (a byte offset) that follows edits: where Ctrl+V was pressed, kept
 // while the clipboard is read.
 type mark struct{ at int }
 
 // pastedImage is one picture of the message and its tile in the strip.
 type pastedImage struct {
-	transfer.InlineImage
+	png    []byte
 	tile   fyne.CanvasObject
-	marker *widget.Label  // its number and the text around its place
-	remove *widget.Button // takes it out of the message
+	number *widget.Label  // its place among the markers, from 1
+	remove *widget.Button // takes it and its marker out of the message
 }
 
 func newComposer(onSend, onAttachFile, onAttachFolder func()) *composer {
@@ -210,7 +227,7 @@ func (c *composer) unmark(m *mark) {
 }
 
 // inline puts a PNG into the message where m is (at the cursor for nil), or over the selected text
-// (replacing it, as typing does).
+// (replacing it, as typing does): a marker in the text, and a tile in the strip.
 func (c *composer) inline(b []byte, m *mark) error {
 	if len(c.images) >= transfer.MaxInlineImages {
 		return errTooManyPictures
@@ -222,76 +239,161 @@ func (c *composer) inline(b []byte, m *mark) error {
 	if err != nil {
 		return err
 	}
-	c.sync()
-	if c.entry.SelectedText() != "" {
-		c.entry.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete}) // erases the selection; OnChanged syncs
-		m = nil                                                // the cursor is where the selection was
-	}
-	at := runeOffset(c.entry.Text, c.entry.CursorTextOffset())
-	if m != nil {
-		at = min(m.at, len(c.entry.Text))
-	}
-	// After the pictures already there: pasting twice in a row keeps them in paste order.
-	i := 0
-	for i < len(c.images) && c.images[i].At <= at {
-		i++
-	}
-	p := &pastedImage{InlineImage: transfer.InlineImage{At: at, PNG: b}, marker: &widget.Label{}}
+	p := &pastedImage{png: b, number: &widget.Label{}}
 	p.remove = &widget.Button{Icon: theme.CancelIcon(), Importance: widget.LowImportance, OnTapped: func() { c.removeImage(p) }}
-	p.marker.ExtendBaseWidget(p.marker)
+	p.number.ExtendBaseWidget(p.number)
 	p.remove.ExtendBaseWidget(p.remove)
 	pic := canvas.NewImageFromImage(thumbnail(img))
 	pic.FillMode = canvas.ImageFillContain
 	pic.SetMinSize(fyne.NewSize(thumbWidth, thumbHeight))
-	p.tile = container.NewBorder(nil, container.NewHBox(p.marker, p.remove), nil, nil, pic)
-	c.images = slices.Insert(c.images, i, p)
-	c.showImages()
+	p.tile = container.NewBorder(nil, container.NewHBox(p.number, p.remove), nil, nil, pic)
+
+	c.sync()
+	c.pending = p
+	defer func() { c.pending = nil }()
+	if m == nil || c.entry.SelectedText() != "" {
+		c.entry.TypedRune(objectMarker) // the typed marker: sync takes p in
+		return nil
+	}
+	// At the mark, the cursor staying where it is (after the marker if it was at or past the mark).
+	text := c.entry.Text
+	at := utf8.RuneCountInString(text[:min(m.at, len(text))])
+	cur := c.entry.CursorTextOffset()
+	c.entry.setCursorOffset(at)
+	c.entry.TypedRune(objectMarker)
+	if cur >= at {
+		cur++
+	}
+	c.entry.setCursorOffset(cur)
 	return nil
 }
 
+// removeImage takes a picture and its marker out of the message.
 func (c *composer) removeImage(p *pastedImage) {
-	c.images = slices.DeleteFunc(c.images, func(q *pastedImage) bool { return q == p })
+	c.sync()
+	i := slices.Index(c.images, p)
+	if i < 0 {
+		return
+	}
+	at := markerOffset(c.text, i)
+	cur := c.entry.CursorTextOffset()
+	if cur > utf8.RuneCountInString(c.text[:at]) {
+		cur--
+	}
+	c.images = slices.Delete(c.images, i, i+1)
+	c.text = c.text[:at] + c.text[at+len(string(objectMarker)):] // sync then sees no edit to make sense of
+	c.entry.SetText(c.text)
+	c.entry.setCursorOffset(cur)
 	c.showImages()
 }
 
-// inlineImages are the message's pictures, in text order, with offsets into the entry's text now.
-func (c *composer) inlineImages() []transfer.InlineImage {
+// message is what goes out: the text without its markers, and the pictures at the byte offsets where
+// their markers were.
+func (c *composer) message() (string, []transfer.InlineImage) {
 	c.sync()
-	var out []transfer.InlineImage
-	for _, p := range c.images {
-		out = append(out, p.InlineImage)
+	var text strings.Builder
+	var images []transfer.InlineImage
+	for _, r := range c.text {
+		if r == objectMarker {
+			images = append(images, transfer.InlineImage{At: text.Len(), PNG: c.images[len(images)].png})
+			continue
+		}
+		text.WriteRune(r)
 	}
-	return out
+	return text.String(), images
 }
 
-// sync moves the pictures (and marks) with the text's last edit: Fyne reports the new text only, so
-// the edit is what lies between the common beginning and end of the old and new texts. Pictures before
-// it stay, pictures after it shift by the change in length, pictures inside deleted text go to where it
-// was. (A picture at the very place of an insertion stays before it: text typed right after a paste
-// follows the picture.)
+// sync follows the text's last edit. Fyne reports the new text only, so the edit is what lies between
+// the common beginning and end of the old and new texts (or, where that is ambiguous, as between two
+// markers side by side, at the cursor). Markers it deleted take their pictures with them; markers it
+// added (typed, pasted as text, brought back by undo) have no picture and are taken out again, except
+// the one inline types. Marks move with the text as pictures do.
 func (c *composer) sync() {
 	now := c.entry.Text
 	if now == c.text {
 		return
 	}
 	start, oldEnd, newEnd := editSpan(c.text, now)
-	move := func(at *int) {
-		switch {
-		case *at <= start:
-		case *at >= oldEnd:
-			*at += newEnd - oldEnd
-		default:
-			*at = start
-		}
-	}
-	for _, p := range c.images {
-		move(&p.At)
+	start, oldEnd, newEnd = atCursor(c.text, now, runeOffset(now, c.entry.CursorTextOffset()), start, oldEnd, newEnd)
+	k := strings.Count(c.text[:start], string(objectMarker))
+	gone := strings.Count(c.text[start:oldEnd], string(objectMarker))
+	c.images = slices.Delete(c.images, k, k+gone)
+	added := now[start:newEnd]
+	picture := c.pending != nil && added == string(objectMarker)
+	if picture {
+		c.images = slices.Insert(c.images, k, c.pending)
+		c.pending = nil
 	}
 	for _, m := range c.marks {
-		move(&m.at)
+		switch {
+		case m.at < start || m.at == start && !picture: // text typed at a mark follows the picture to come
+		case m.at >= oldEnd:
+			m.at += newEnd - oldEnd
+		default:
+			m.at = start
+		}
 	}
 	c.text = now
-	c.showMarkers()
+	if !picture && strings.ContainsRune(added, objectMarker) {
+		clean := strings.ReplaceAll(added, string(objectMarker), "")
+		cur := c.entry.CursorTextOffset()
+		if cb := runeOffset(now, cur); cb > start {
+			cur -= strings.Count(now[start:min(cb, newEnd)], string(objectMarker))
+		}
+		for _, m := range c.marks {
+			if m.at >= newEnd {
+				m.at -= len(added) - len(clean)
+			} else if m.at > start {
+				m.at = start
+			}
+		}
+		c.text = now[:start] + clean + now[newEnd:]
+		c.entry.SetText(c.text)
+		c.entry.setCursorOffset(cur)
+	}
+	if gone > 0 || picture {
+		c.showImages()
+	}
+}
+
+// objectMarker stands for a picture in the message box's text (Windows' RichEdit counts a picture as
+// one character too). Fyne's bundled Noto Sans draws it as a dashed box saying OBJ.
+const objectMarker = '\uFFFC'
+
+// markerOffset is the byte offset of the i-th marker in text.
+func markerOffset(text string, i int) int {
+	at := 0
+	for {
+		j := strings.IndexRune(text[at:], objectMarker)
+		if j < 0 {
+			return len(text)
+		}
+		if i == 0 {
+			return at + j
+		}
+		at += j + len(string(objectMarker))
+		i--
+	}
+}
+
+// atCursor places a pure insertion or deletion that editSpan found at the cursor when that explains
+// the edit as well: deleting the first of two markers side by side deleted that one, not the second.
+// cursor is a byte offset into now, which is where Fyne leaves it after such edits (after an insertion,
+// at a deletion).
+func atCursor(old, now string, cursor, start, oldEnd, newEnd int) (int, int, int) {
+	switch {
+	case newEnd == start: // deleted
+		n := oldEnd - start
+		if cursor+n <= len(old) && old[:cursor] == now[:cursor] && old[cursor+n:] == now[cursor:] {
+			return cursor, cursor + n, cursor
+		}
+	case oldEnd == start: // inserted
+		n := newEnd - start
+		if s := cursor - n; s >= 0 && s <= len(old) && old[:s] == now[:s] && old[s:] == now[cursor:] {
+			return s, s, cursor
+		}
+	}
+	return start, oldEnd, newEnd
 }
 
 // editSpan finds the single edit that turns old into now: old[start:oldEnd] became now[start:newEnd].
@@ -328,41 +430,19 @@ func runeOffset(s string, n int) int {
 	return len(s)
 }
 
-// showImages redraws the strip of thumbnails; it is hidden while there are none.
+// showImages redraws the strip of thumbnails, numbered in marker order; it is hidden while there are none.
 func (c *composer) showImages() {
 	c.thumbs.Objects = c.thumbs.Objects[:0]
-	for _, p := range c.images {
+	for i, p := range c.images {
+		p.number.SetText(strconv.Itoa(i + 1))
 		c.thumbs.Add(p.tile)
 	}
-	c.showMarkers()
 	if len(c.images) == 0 {
 		c.thumbScroll.Hide()
 	} else {
 		c.thumbScroll.Show()
 	}
 	c.thumbs.Refresh()
-}
-
-// showMarkers labels each thumbnail with its number and a few characters either side of its place.
-func (c *composer) showMarkers() {
-	for i, p := range c.images {
-		if m := strconv.Itoa(i+1) + ": " + placeMarker(c.text, p.At); m != p.marker.Text {
-			p.marker.SetText(m)
-		}
-	}
-}
-
-// placeMarker shows where at lies in text: up to 5 characters before, "|", up to 5 after.
-func placeMarker(text string, at int) string {
-	at = min(max(at, 0), len(text))
-	before, after := []rune(text[:at]), []rune(text[at:])
-	before, after = before[max(len(before)-5, 0):], after[:min(len(after), 5)]
-	return strings.Map(func(r rune) rune {
-		if r == '\n' || r == '\r' || r == '\t' {
-			return ' '
-		}
-		return r
-	}, string(before)+"|"+string(after))
 }
 
 // Thumbnails are drawn in about 96x72 and kept at twice that at most (a 4K screenshot decoded is 33 MB).

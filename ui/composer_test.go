@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -72,122 +73,181 @@ func (m *mainSetup) paste(t *testing.T, what string, cond func() bool) {
 	m.tx.q.until(t, what, cond)
 }
 
+// M is a picture's marker in the message box's text.
+const M = string(objectMarker)
+
 func TestComposerPastesPictures(t *testing.T) {
 	m, clip := pasteSetup(t)
 	c := m.win.compose
 	e := c.entry
 	count := func(n int) func() bool { return func() bool { return len(c.images) == n } }
+	// sent checks what would go out: the text without markers, and the pictures' byte offsets.
+	sent := func(what, text string, at ...int) []transfer.InlineImage {
+		t.Helper()
+		got, images := c.message()
+		var gotAt []int
+		for _, p := range images {
+			gotAt = append(gotAt, p.At)
+		}
+		if got != text || !slices.Equal(gotAt, at) || len(images) != len(c.images) {
+			t.Errorf("%s: would send %q with pictures at %v (%d in the strip); want %q at %v", what, got, gotAt, len(c.images), text, at)
+		}
+		return images
+	}
 
-	// A picture at the cursor, between a and b.
+	// A picture at the cursor, between a and b: a marker in the text, the cursor after it.
 	test.Type(e, "ab")
 	e.CursorRow, e.CursorColumn = 0, 1
 	first := shadePNG(t, 640, 480, 10)
 	clip.set(first)
 	m.paste(t, "the first picture", count(1))
-	if c.images[0].At != 1 || !bytes.Equal(c.images[0].PNG, first) || e.Text != "ab" {
-		t.Fatalf("picture at %d, text %q", c.images[0].At, e.Text)
+	if e.Text != "a"+M+"b" || e.CursorTextOffset() != 2 {
+		t.Fatalf("text %q, cursor at %d", e.Text, e.CursorTextOffset())
 	}
-	if !c.thumbScroll.Visible() || len(c.thumbs.Objects) != 1 || c.images[0].marker.Text != "1: a|b" {
-		t.Errorf("thumbnail strip: visible %v, %d tiles, marker %q", c.thumbScroll.Visible(), len(c.thumbs.Objects), c.images[0].marker.Text)
+	if got := sent("one picture", "ab", 1); !bytes.Equal(got[0].PNG, first) {
+		t.Error("not the pasted picture")
+	}
+	if !c.thumbScroll.Visible() || len(c.thumbs.Objects) != 1 || c.images[0].number.Text != "1" {
+		t.Errorf("thumbnail strip: visible %v, %d tiles, number %q", c.thumbScroll.Visible(), len(c.thumbs.Objects), c.images[0].number.Text)
 	}
 
-	// No picture on the clipboard: its text is pasted, after the picture (the cursor did not move).
+	// No picture on the clipboard: its text is pasted, after the picture.
 	clip.set(nil)
 	m.tx.app.Clipboard().SetContent("XY")
-	m.paste(t, "the pasted text", func() bool { return e.Text == "aXYb" })
-	if c.images[0].At != 1 {
-		t.Errorf("after pasting text at the picture: at %d", c.images[0].At)
-	}
+	m.paste(t, "the pasted text", func() bool { return e.Text == "a"+M+"XYb" })
+	sent("text pasted after the picture", "aXYb", 1)
 
-	// Typing before the picture moves it; Japanese counts in bytes.
+	// Typing before the picture moves it; Japanese counts in bytes. Typing after it leaves it alone.
 	e.CursorRow, e.CursorColumn = 0, 0
 	test.Type(e, "日本")
-	if want := len("日本a"); e.Text != "日本aXYb" || c.images[0].At != want {
-		t.Errorf("text %q, picture at %d, want %d", e.Text, c.images[0].At, want)
-	}
-	// Typing after it leaves it alone.
-	e.CursorRow, e.CursorColumn = 0, 6
+	sent("typed before", "日本aXYb", len("日本a"))
+	e.CursorRow, e.CursorColumn = 0, 7
 	test.Type(e, "!")
-	if c.images[0].At != len("日本a") {
-		t.Errorf("typing after the picture moved it to %d", c.images[0].At)
+	sent("typed after", "日本aXYb!", len("日本a"))
+
+	// Backspace over the marker deletes the picture; undo does not bring back a marker without one.
+	e.CursorRow, e.CursorColumn = 0, 4
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyBackspace})
+	sent("marker deleted", "日本aXYb!")
+	if c.thumbScroll.Visible() || len(c.thumbs.Objects) != 0 {
+		t.Errorf("strip after the marker went: visible %v, %d tiles", c.thumbScroll.Visible(), len(c.thumbs.Objects))
 	}
-	// Deleting text around it brings it to where the text was.
-	e.SetText("日本b!")
-	if c.images[0].At != len("日本") || c.images[0].marker.Text != "1: 日本|b!" {
-		t.Errorf("after deleting around the picture: at %d, marker %q", c.images[0].At, c.images[0].marker.Text)
+	e.Undo()
+	if e.Text != "日本aXYb!" || len(c.images) != 0 {
+		t.Errorf("undo: text %q, %d pictures", e.Text, len(c.images))
+	}
+	// Nor does text with markers pasted as text (from a copy of the message box).
+	m.tx.app.Clipboard().SetContent("<" + M + ">")
+	e.CursorRow, e.CursorColumn = 0, 3
+	m.paste(t, "text with a marker pasted", func() bool { return strings.Contains(e.Text, "<>") })
+	if e.Text != "日本a<>XYb!" || e.CursorTextOffset() != 5 || len(c.images) != 0 {
+		t.Errorf("pasted a marker as text: text %q, cursor %d, %d pictures", e.Text, e.CursorTextOffset(), len(c.images))
 	}
 
-	// A second picture at the end, a third at the start: kept in text order.
-	e.CursorRow, e.CursorColumn = 0, 4
+	// Three pictures: in the middle, at the end, at the start; kept in text order.
+	e.SetText("日本b!")
+	e.CursorRow, e.CursorColumn = 0, 2
+	clip.set(first)
+	m.paste(t, "the picture in the middle", count(1))
+	e.CursorRow, e.CursorColumn = 0, 5
 	second := shadePNG(t, 32, 32, 20)
 	clip.set(second)
-	m.paste(t, "the second picture", count(2))
+	m.paste(t, "the picture at the end", count(2))
 	e.CursorRow, e.CursorColumn = 0, 0
 	third := shadePNG(t, 16, 16, 30)
 	clip.set(third)
-	m.paste(t, "the third picture", count(3))
-	got := c.inlineImages()
-	if got[0].At != 0 || !bytes.Equal(got[0].PNG, third) || got[1].At != len("日本") || got[2].At != len(e.Text) ||
-		!bytes.Equal(got[2].PNG, second) {
-		t.Errorf("three pictures: %v %v %v", got[0].At, got[1].At, got[2].At)
+	m.paste(t, "the picture at the start", count(3))
+	if e.Text != M+"日本"+M+"b!"+M {
+		t.Errorf("three markers: %q", e.Text)
 	}
-	// The remove button takes one out.
+	got := sent("three pictures", "日本b!", 0, len("日本"), len("日本b!"))
+	if !bytes.Equal(got[0].PNG, third) || !bytes.Equal(got[1].PNG, first) || !bytes.Equal(got[2].PNG, second) {
+		t.Error("three pictures out of order")
+	}
+	// The remove button takes one out, with its marker; the others are numbered anew.
 	test.Tap(c.images[0].remove)
-	if len(c.images) != 2 || !bytes.Equal(c.images[0].PNG, first) || len(c.thumbs.Objects) != 2 ||
-		!strings.HasPrefix(c.images[1].marker.Text, "2: ") {
-		t.Errorf("after removing the first: %d pictures, %d tiles", len(c.images), len(c.thumbs.Objects))
+	if got := sent("the first removed", "日本b!", len("日本"), len("日本b!")); !bytes.Equal(got[0].PNG, first) ||
+		e.Text != "日本"+M+"b!"+M || len(c.thumbs.Objects) != 2 || c.images[1].number.Text != "2" {
+		t.Errorf("after removing the first: text %q, %d tiles", e.Text, len(c.thumbs.Objects))
+	}
+
+	// Two pasted in a row sit side by side in paste order; Delete on the first takes that one.
+	e.CursorRow, e.CursorColumn = 0, 0
+	m.paste(t, "a picture", count(3))
+	clip.set(first)
+	m.paste(t, "another picture", count(4))
+	if got := sent("side by side", "日本b!", 0, 0, len("日本"), len("日本b!")); !bytes.Equal(got[0].PNG, third) || !bytes.Equal(got[1].PNG, first) {
+		t.Error("side by side: out of order")
+	}
+	e.CursorRow, e.CursorColumn = 0, 0
+	e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyDelete})
+	if got := sent("the first of two deleted", "日本b!", 0, len("日本"), len("日本b!")); !bytes.Equal(got[0].PNG, first) {
+		t.Error("Delete took the second of two pictures side by side")
 	}
 
 	// Not a PNG, and too large: refused with a reason.
 	clip.set([]byte("GIF89a not really"))
 	m.paste(t, "the refusal of a GIF", func() bool { return c.status.Text != "" })
-	if c.status.Text != "That is not a PNG picture." || len(c.images) != 2 {
-		t.Errorf("GIF pasted: status %q, %d pictures", c.status.Text, len(c.images))
+	if c.status.Text != "That is not a PNG picture." || len(c.images) != 3 || strings.Count(e.Text, M) != 3 {
+		t.Errorf("GIF pasted: status %q, %d pictures, text %q", c.status.Text, len(c.images), e.Text)
 	}
 	c.status.SetText("")
 	huge := append(shadePNG(t, 8, 8, 1), make([]byte, transfer.MaxInlineImageSize)...)
 	clip.set(huge)
 	m.paste(t, "the refusal of a huge picture", func() bool { return c.status.Text != "" })
-	if c.status.Text != "The picture is larger than 10 MB." || len(c.images) != 2 {
+	if c.status.Text != "The picture is larger than 10 MB." || len(c.images) != 3 {
 		t.Errorf("huge picture pasted: status %q, %d pictures", c.status.Text, len(c.images))
 	}
 
 	// Ten at most.
 	c.status.SetText("")
 	clip.set(shadePNG(t, 8, 8, 40))
-	for n := 3; n <= transfer.MaxInlineImages; n++ {
+	for n := 4; n <= transfer.MaxInlineImages; n++ {
 		m.paste(t, "another picture", count(n))
 	}
 	m.paste(t, "the refusal of an 11th picture", func() bool { return c.status.Text != "" })
-	if c.status.Text != "A message can hold at most 10 pictures." || len(c.images) != transfer.MaxInlineImages {
+	if c.status.Text != "A message can hold at most 10 pictures." || len(c.images) != transfer.MaxInlineImages ||
+		strings.Count(e.Text, M) != transfer.MaxInlineImages {
 		t.Errorf("11th picture: status %q, %d pictures", c.status.Text, len(c.images))
 	}
 
-	// A selection is replaced by the picture, as by typed text.
+	// A selection is replaced by the picture, as by typed text; cutting a marker takes its picture.
 	c.clear()
-	test.Type(e, "keep this out")
-	e.CursorRow, e.CursorColumn = 0, 5
-	e.KeyDown(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
-	for range 5 {
-		e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyRight})
+	if e.Text != "" || len(c.images) != 0 || c.thumbScroll.Visible() {
+		t.Errorf("not cleared: text %q, %d pictures", e.Text, len(c.images))
 	}
-	e.KeyUp(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	test.Type(e, "keep this out")
+	selectRight := func(col, n int) {
+		e.CursorRow, e.CursorColumn = 0, col
+		e.KeyDown(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+		for range n {
+			e.TypedKey(&fyne.KeyEvent{Name: fyne.KeyRight})
+		}
+		e.KeyUp(&fyne.KeyEvent{Name: desktop.KeyShiftLeft})
+	}
+	selectRight(5, 5)
 	if e.SelectedText() != "this " {
 		t.Fatalf("selected %q", e.SelectedText())
 	}
 	clip.set(first)
 	m.paste(t, "the picture over the selection", count(1))
-	if e.Text != "keep out" || c.images[0].At != 5 {
-		t.Errorf("picture over a selection: text %q, at %d", e.Text, c.images[0].At)
-	}
+	sent("picture over a selection", "keep out", 5)
 
-	// Typing on while the clipboard is read: the picture goes where Ctrl+V was pressed.
-	e.CursorRow, e.CursorColumn = 0, 8
+	// Typing on while the clipboard is read: the picture goes where Ctrl+V was pressed, the cursor
+	// stays after the typing.
+	e.CursorRow, e.CursorColumn = 0, 9
 	e.TypedShortcut(&fyne.ShortcutPaste{Clipboard: m.tx.app.Clipboard()})
 	test.Type(e, "!!")
 	m.tx.q.until(t, "the picture pasted before typing", count(2))
-	if e.Text != "keep out!!" || c.images[1].At != 8 || len(c.marks) != 0 {
-		t.Errorf("typed during the paste: text %q, at %d, %d marks left", e.Text, c.images[1].At, len(c.marks))
+	sent("typed during the paste", "keep out!!", 5, 8)
+	if e.Text != "keep "+M+"out"+M+"!!" || e.CursorTextOffset() != 12 || len(c.marks) != 0 {
+		t.Errorf("typed during the paste: text %q, cursor %d, %d marks left", e.Text, e.CursorTextOffset(), len(c.marks))
+	}
+
+	selectRight(4, 3) // " ￼o"
+	e.TypedShortcut(&fyne.ShortcutCut{Clipboard: m.tx.app.Clipboard()})
+	if got := sent("cut a marker", "keeput!!", 6); !bytes.Equal(got[0].PNG, first) || len(c.thumbs.Objects) != 1 {
+		t.Errorf("cut: %d tiles", len(c.thumbs.Objects))
 	}
 }
 
@@ -214,9 +274,9 @@ func TestComposerDropPictures(t *testing.T) {
 
 	m.win.onDropped(onBox, []fyne.URI{storage.NewFileURI(shot), storage.NewFileURI(note), storage.NewFileURI(fake)})
 	m.tx.q.until(t, "the dropped picture in the text", func() bool { return len(c.images) == 1 && len(c.attachments) == 2 })
-	if c.images[0].At != 7 || c.attachments[0] != note || c.attachments[1] != fake ||
+	if _, got := c.message(); got[0].At != 7 || c.attachments[0] != note || c.attachments[1] != fake ||
 		c.status.Text != "fake.png is attached as a file: That is not a PNG picture." {
-		t.Errorf("picture at %d, attachments %v, status %q", c.images[0].At, c.attachments, c.status.Text)
+		t.Errorf("picture at %d, attachments %v, status %q", got[0].At, c.attachments, c.status.Text)
 	}
 	// The picture strip is part of the box.
 	strip := d.AbsolutePositionForObject(c.thumbScroll).Add(fyne.NewPos(5, 5))
@@ -312,7 +372,7 @@ func TestMainWindowSendsPictures(t *testing.T) {
 	text := "見て: the chart, then the table"
 	test.Type(c.entry, text)
 	pngs := [][]byte{shadePNG(t, 300, 200, 50), shadePNG(t, 120, 90, 60)}
-	cols := []int{4, len([]rune(text))} // after "見て: ", and at the end
+	cols := []int{4, len([]rune(text)) + 1} // after "見て: ", and at the end (after the first marker)
 	for i, col := range cols {
 		c.entry.CursorRow, c.entry.CursorColumn = 0, col
 		clip.set(pngs[i])

@@ -92,8 +92,7 @@ func (w *mainWindow) onSend() {
 		return
 	}
 	to := w.hosts.selectedHosts()
-	images := w.compose.inlineImages()
-	text := w.compose.entry.Text
+	text, images := w.compose.message()
 	switch {
 	case len(to) == 0:
 		w.compose.status.SetText(lang.L("Choose at least one recipient."))

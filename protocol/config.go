@@ -47,6 +47,12 @@ type Config struct {
 	// Files serves the files we offer (package transfer). With it the node advertises FILEATTACHOPT and
 	// hands it every TCP request; without it TCP connections are closed at once.
 	Files FileServer
+	// Record stores each received message (the history) before it is acknowledged and reported; an
+	// error marks the message not saved (Message.RecordErr) and is logged. NOLOGOPT messages are not
+	// recorded unless RecordNoLog is set (Windows has the same override).
+	Record      func(*Message) error
+	RecordNoLog bool
+
 	// InlineImages advertises CLIPBOARDOPT: the front end fetches and shows the images pasted into
 	// messages (WIN's clipboard attachments) at their places. Needs Files.
 	InlineImages bool

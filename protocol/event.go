@@ -55,5 +55,8 @@ type Message struct {
 	Signed    bool              // it carried a signature
 	Verified  bool              // the signature checked out with the sender's key
 	To        []crypt.Recipient // every recipient, when the sender listed them (encrypted, several recipients)
+	NoLog     bool              // the sender asked that it not be logged (NOLOGOPT)
+	RecordID  int64             // set by Config.Record: the message's id in the history
+	RecordErr error             // Config.Record failed: the message is shown but not saved
 	Received  time.Time
 }

@@ -44,6 +44,7 @@ type Node struct {
 	hosts       *hostTable
 	lastNo      uint32
 	seen        map[seenKey]time.Time
+	heldAcks    map[seenKey]bool // messages whose RECVMSG waits until they are recorded
 	lastPrune   time.Time
 	acks        map[ackKey]chan struct{} // RECVMSG / ANSREADMSG we wait for
 	autoReplied map[hostKey]bool
@@ -107,6 +108,7 @@ func Listen(cfg Config) (*Node, error) {
 		local:       localAddrs(),
 		hosts:       newHostTable(),
 		seen:        map[seenKey]time.Time{},
+		heldAcks:    map[seenKey]bool{},
 		acks:        map[ackKey]chan struct{}{},
 		autoReplied: map[hostKey]bool{},
 		keys:        cfg.Keys,

@@ -23,11 +23,16 @@ func (n *Node) handle(from netip.AddrPort, p wire.Packet) {
 	dup := n.duplicate(p, now)
 	mode := p.Cmd.Mode()
 
-	// Acknowledgements go out for repeats too: the first answer may have been lost.
+	// Acknowledgements go out for repeats too: the first answer may have been lost. A message is
+	// acknowledged once it is recorded (Config.Record): a repeat that arrives before that is not.
 	switch mode {
 	case wire.SendMsg:
-		if p.Cmd.Has(wire.SendCheckOpt) && p.Cmd&wire.NoReplyOpts == 0 {
-			n.reply(from, p, wire.RecvMsg, strconv.FormatUint(uint64(p.No), 10))
+		if wantsAck(p) {
+			if !dup {
+				n.holdAck(p)
+			} else if !n.ackHeld(p) {
+				n.ackMessage(from, p)
+			}
 		}
 	case wire.ReadMsg:
 		if p.Cmd.Has(wire.ReadCheckOpt) {
@@ -197,6 +202,7 @@ func (n *Node) onMessage(from netip.AddrPort, p wire.Packet, now time.Time) {
 	if p.Cmd.Has(wire.EncryptOpt) {
 		e, err := n.takeEncrypted(p, h)
 		if err != nil {
+			n.ackMessage(from, p)
 			n.reject(*h, p.No, fmt.Sprintf("encrypted message: %v", err))
 			return
 		}
@@ -206,20 +212,23 @@ func (n *Node) onMessage(from netip.AddrPort, p wire.Packet, now time.Time) {
 			d, err := n.decrypt(ctx, from, p, h, e)
 			switch {
 			case err != nil:
+				n.ackMessage(from, p) // as WIN: the sender is told it arrived
 				n.reject(*h, p.No, fmt.Sprintf("encrypted message: %v", err))
 			case fingerprinted(h.User) && !d.verified:
+				n.releaseAck(p) // a spoofer is not told anything
 				n.reject(*h, p.No, fmt.Sprintf("message from fingerprinted user %q without a valid signature (spoofed name)", h.User))
 			default:
-				n.deliver(p, h, now, d)
+				n.deliver(from, p, h, now, d)
 			}
 		})
 		return
 	}
-	n.deliver(p, h, now, decrypted{text: p.Msg, files: p.Extra})
+	n.deliver(from, p, h, now, decrypted{text: p.Msg, files: p.Extra})
 }
 
-// deliver reports a message (decrypted if it was encrypted) and answers it in absence mode.
-func (n *Node) deliver(p wire.Packet, h *Host, now time.Time, d decrypted) {
+// deliver records a message (decrypted if it was encrypted), acknowledges it, reports it and answers it
+// in absence mode.
+func (n *Node) deliver(from netip.AddrPort, p wire.Packet, h *Host, now time.Time, d decrypted) {
 	text := wire.ReplaceImageRefs(wire.StripFontTag(n.decode(d.text, p, h)))
 	m := &Message{
 		Packet:    p.No,
@@ -231,6 +240,7 @@ func (n *Node) deliver(p wire.Packet, h *Host, now time.Time, d decrypted) {
 		Broadcast: p.Cmd.Has(wire.BroadcastOpt),
 		Multicast: p.Cmd.Has(wire.MulticastOpt),
 		AutoReply: p.Cmd.Has(wire.AutoRetOpt),
+		NoLog:     p.Cmd.Has(wire.NoLogOpt),
 		Received:  now,
 		Encrypted: d.cipher != 0,
 		Signed:    d.signed,
@@ -247,6 +257,8 @@ func (n *Node) deliver(p wire.Packet, h *Host, now time.Time, d decrypted) {
 	for _, r := range d.to {
 		m.To = append(m.To, crypt.Recipient{User: n.decode([]byte(r.User), p, h), Host: n.decode([]byte(r.Host), p, h)})
 	}
+	n.record(m, p)
+	n.ackMessage(from, p)
 	n.emit(Event{Kind: EventMessage, Message: m, Host: *h})
 	if p.Cmd&wire.NoReplyOpts == 0 {
 		n.autoReply(h)

@@ -25,12 +25,12 @@ test: deps-test
 # 10,000-file folder against plain baselines (Go TCP copy; tar | socat, skipped without socat: see
 # scripts/deps.sh test) and print the ratios.
 bench:
-	CGO_ENABLED=0 $(GO) test -tags ci -run '^$$' -bench . -benchmem ./protocol/... ./transfer/...
+	CGO_ENABLED=0 $(GO) test -tags ci -run '^$$' -bench . -benchmem ./protocol/... ./transfer/... ./history/...
 
 # Each fuzz target for FUZZTIME; the inputs that found new coverage are copied into testdata/fuzz, where
 # every plain `go test` replays them.
 fuzz:
-	for pkg in protocol/wire protocol/crypt transfer; do \
+	for pkg in protocol/wire protocol/crypt transfer history/ipmsglog; do \
 		for t in $$($(GO) test -list '^Fuzz' ./$$pkg | grep ^Fuzz); do \
 			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./$$pkg || exit 1; \
 			mkdir -p $$pkg/testdata/fuzz/$$t; \

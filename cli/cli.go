@@ -12,10 +12,11 @@ import (
 
 // commands are the subcommands by name.
 var commands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) int{
-	"serve": serve,
-	"list":  list,
-	"send":  send,
-	"fetch": fetch,
+	"serve":   serve,
+	"list":    list,
+	"send":    send,
+	"history": historyCmd,
+	"fetch":   fetch,
 }
 
 // IsCommand reports whether arg names a headless subcommand (or asks for help).
@@ -57,6 +58,9 @@ Usage:
                             offer files and folders; serve them until every recipient fetched them
   hato fetch [common] --from TARGET --packet N --offer LIST [--id ID]... [--download DIR]
                             fetch an offer that serve printed (resumes an interrupted file from Hato)
+
+  hato history [common] --profile DIR [--peer P] [--since 7d] [--limit 100] [--json] [QUERY]
+                            the profile's messages, newest first (QUERY: words, Japanese and Chinese too)
 
 Common flags:
   --port N                  UDP and TCP port (default 2425)

@@ -56,6 +56,7 @@ type jsonEvent struct {
 	Width     int         `json:"width,omitempty"`
 	Height    int         `json:"height,omitempty"`
 	SHA256    string      `json:"sha256,omitempty"`
+	HistoryID int64       `json:"history_id,omitempty"` // the message's id in the profile's history
 
 	// Transfer events.
 	File   *jsonFile `json:"file,omitempty"`
@@ -121,6 +122,10 @@ func fromEvent(ev protocol.Event) jsonEvent {
 		out.From, out.Text, out.Packet, out.Sealed = &from, &m.Text, m.Packet, &m.Sealed
 		out.Locked, out.Broadcast, out.Multicast, out.AutoReply = m.Locked, m.Broadcast, m.Multicast, m.AutoReply
 		out.Encrypted, out.Cipher, out.Signed, out.Verified = m.Encrypted, m.Cipher, m.Signed, m.Verified
+		out.HistoryID = m.RecordID
+		if m.RecordErr != nil {
+			out.Error = "not saved in the history: " + m.RecordErr.Error()
+		}
 		for _, r := range m.To {
 			out.To = append(out.To, r.User+"@"+r.Host)
 		}

@@ -110,13 +110,14 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	opt := protocol.SendOptions{Sealed: *sealed}
 	if len(sources)+len(images) > 0 {
-		return sendFiles(ctx, node, srv, to, text, sources, images, opt, stdout, stderr)
+		return sendFiles(ctx, node, srv, to, text, sources, images, opt, c, stdout, stderr)
 	}
-	_, deliveries, err := node.Send(ctx, to, text, opt)
+	no, deliveries, err := node.Send(ctx, to, text, opt)
 	if err != nil {
 		fmt.Fprintln(stderr, "hato send:", err)
 		return 1
 	}
+	c.recordSent(no, text, opt, nil, nil, deliveries, stderr)
 	if reportDeliveries(deliveries, stdout, stderr) {
 		return 0
 	}
@@ -151,12 +152,13 @@ func reportDeliveries(deliveries []protocol.Delivery, stdout, stderr io.Writer) 
 // released the offer), printing each file served; it exits 1 if the message or a fetch did not get
 // through before the timeout.
 func sendFiles(ctx context.Context, node *protocol.Node, srv *transfer.Server, to []protocol.Host, text string,
-	sources []transfer.Source, images []transfer.InlineImage, opt protocol.SendOptions, stdout, stderr io.Writer) int {
+	sources []transfer.Source, images []transfer.InlineImage, opt protocol.SendOptions, c *common, stdout, stderr io.Writer) int {
 	no, deliveries, err := transfer.SendMessage(ctx, node, srv, to, text, sources, images, opt)
 	if err != nil {
 		fmt.Fprintln(stderr, "hato send:", err)
 		return 1
 	}
+	c.recordSent(no, text, opt, sources, images, deliveries, stderr)
 	delivered := reportDeliveries(deliveries, stdout, stderr)
 	if err := srv.Wait(ctx, no); err != nil {
 		fmt.Fprintln(stderr, "hato send: not every recipient fetched the files:", err)

@@ -38,6 +38,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hato serve:", err)
 		return 1
 	}
+	// With a profile every message is stored before it is acknowledged. A history that cannot be opened
+	// (damaged, locked) is reported; messages still arrive, not saved.
+	if st, err := c.openHistory(); err != nil {
+		fmt.Fprintln(stderr, "hato serve:", err, "(messages will not be saved)")
+	} else if st != nil {
+		defer st.Close()
+		recordInto(&cfg, st)
+	}
 	xfer := make(chan transfer.Event, 64)
 	cfg.Files = transfer.NewServer(transfer.ServerConfig{Events: xfer, Logger: cfg.Logger})
 	cfg.InlineImages = true

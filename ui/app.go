@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"path/filepath"
 	"strconv"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"hato/assets"
+	"hato/history"
 	"hato/protocol"
 	"hato/transfer"
 )
@@ -51,7 +53,16 @@ func Run(base protocol.Config) error {
 		}
 		firstStart = false
 	}
-	s, err := newSession(a, base, set, nil)
+	// The history lives next to the keys. A damaged or locked one is reported, and the app runs on:
+	// messages are shown, marked not saved.
+	hist, err := history.Open(filepath.Join(keyDir, "history.db"))
+	if err != nil {
+		slog.Error("history unusable, messages will not be saved", "err", err)
+		hist = nil
+	} else {
+		defer hist.Close()
+	}
+	s, err := newSession(a, base, set, hist, nil)
 	if err != nil {
 		// Started a second time (the window may be hidden in a tray the desktop does not show): the
 		// running Hato shows its window instead.
@@ -79,12 +90,15 @@ type shell struct {
 	notify   *notifier
 	recv     []*recvWindow
 	settings *settingsWindow
+	history  *historyWindow
 }
 
 func newShell(s *session) *shell {
 	d := &shell{s: s, main: newMainWindow(s), notify: newNotifier(s)}
 	d.tray = newTray(s, d.onShow, d.onSettings, d.onQuit)
+	d.tray.openHistory = d.onHistory
 	d.main.onSettings = d.onSettings
+	d.main.onHistory = d.onHistory
 	d.main.window.SetMaster()
 	if d.tray.available() {
 		// With a tray, a left click on it shows the window and closing the window hides it; Quit is in
@@ -94,6 +108,7 @@ func newShell(s *session) *shell {
 	}
 	s.onEvent = d.onEvent
 	s.onTransfer = d.onTransfer
+	s.prune()
 	return d
 }
 
@@ -148,6 +163,17 @@ func (d *shell) onSettings() {
 	d.settings.onSaved = d.tray.refresh
 	d.settings.window.SetOnClosed(func() { d.settings = nil })
 	d.settings.window.Show()
+}
+
+// onHistory opens the history window, or brings the open one to the front.
+func (d *shell) onHistory() {
+	if d.history != nil {
+		d.history.window.RequestFocus()
+		return
+	}
+	d.history = newHistoryWindow(d.s)
+	d.history.closedHook = func() { d.history = nil }
+	d.history.window.Show()
 }
 
 // onQuit closes every window; Run then stops the node, which says goodbye (BR_EXIT).

@@ -3,6 +3,7 @@ package ui
 import (
 	"crypto/rand"
 	"net/netip"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"hato/history"
 	"hato/internal/netlab"
 	"hato/protocol"
 	"hato/transfer"
@@ -95,7 +97,12 @@ func newTestSession(t *testing.T, a fyne.App, ip string, port int, mutate func(*
 		mutate(&set)
 	}
 	q := newUIQueue()
-	s, err := newSession(a, base, set, q.do)
+	hist, err := history.Open(filepath.Join(t.TempDir(), "history.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hist.Close() })
+	s, err := newSession(a, base, set, hist, q.do)
 	if err != nil {
 		t.Fatal(err)
 	}

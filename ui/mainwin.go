@@ -29,12 +29,14 @@ type mainWindow struct {
 	compose *composer
 	refresh *widget.Button
 	gear    *widget.Button
+	history *widget.Button
 	sending bool
 	// sendAfterPaste is a send asked for while a paste was still reading the clipboard: it goes when
 	// the paste is done, so that Ctrl+V then Ctrl+Enter sends what was pasted.
 	sendAfterPaste bool
 
 	onSettings func() // opens the settings window (the app sets it)
+	onHistory  func() // opens the history window (the app sets it)
 
 	// chooseFiles and chooseFolder open the file dialogs; tests replace them.
 	chooseFiles  func(func(paths []string))
@@ -55,10 +57,16 @@ func newMainWindow(s *session) *mainWindow {
 		}
 	}}
 	w.gear.ExtendBaseWidget(w.gear)
+	w.history = &widget.Button{Icon: theme.HistoryIcon(), Importance: widget.LowImportance, OnTapped: func() {
+		if w.onHistory != nil {
+			w.onHistory()
+		}
+	}}
+	w.history.ExtendBaseWidget(w.history)
 	w.hosts.onSelectionChanged = w.onSelectionChanged
 	w.chooseFiles, w.chooseFolder = w.fileDialog, w.folderDialog
 
-	top := container.NewBorder(nil, nil, nil, container.NewVBox(w.refresh, w.gear), w.hosts.content)
+	top := container.NewBorder(nil, nil, nil, container.NewVBox(w.refresh, w.gear, w.history), w.hosts.content)
 	split := container.NewVSplit(top, w.compose.content)
 	split.SetOffset(0.55)
 	w.window.SetContent(split)

@@ -173,6 +173,9 @@ func (w *recvWindow) makeBadges() []*widget.Label {
 	if m.Multicast {
 		add(lang.L("Multicast"), widget.MediumImportance)
 	}
+	if m.RecordErr != nil {
+		add(lang.L("Not saved in the history: {{.Err}}", map[string]any{"Err": m.RecordErr.Error()}), widget.DangerImportance)
+	}
 	return b
 }
 
@@ -358,6 +361,7 @@ func (w *recvWindow) onFetched(r *recvFile, paths []string, err error) {
 		r.status.SetText(lang.L("Saved to {{.Path}}", map[string]any{"Path": r.saved}))
 		r.status.Importance = widget.SuccessImportance
 		r.status.Refresh()
+		w.s.recordSaved(w.m.RecordID, r.file.ID, r.saved)
 	case errors.Is(err, context.Canceled):
 		r.state = fetchIdle
 		r.save.Enable()

@@ -9,6 +9,7 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"hato/history"
 	"hato/protocol"
 	"hato/transfer"
 )
@@ -22,6 +23,7 @@ type session struct {
 	base protocol.Config // names and keys; settings are applied on top
 	set  settings
 	log  *slog.Logger
+	hist *history.Store // every message sent and received; nil when it could not be opened
 
 	ctx    context.Context // ends when the app quits
 	cancel context.CancelFunc
@@ -38,14 +40,14 @@ type session struct {
 	onTransfer func(transfer.Event)
 }
 
-// newSession starts a node with base and the settings. do runs functions on the UI goroutine; nil means
-// fyne.Do.
-func newSession(a fyne.App, base protocol.Config, set settings, do func(func())) (*session, error) {
+// newSession starts a node with base and the settings, keeping messages in hist (nil: no history). do
+// runs functions on the UI goroutine; nil means fyne.Do.
+func newSession(a fyne.App, base protocol.Config, set settings, hist *history.Store, do func(func())) (*session, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	if do == nil {
 		do = fyne.Do
 	}
-	s := &session{app: a, do: do, base: base, set: set, log: base.Logger, ctx: ctx, cancel: cancel,
+	s := &session{app: a, do: do, base: base, set: set, hist: hist, log: base.Logger, ctx: ctx, cancel: cancel,
 		onEvent: func(protocol.Event) {}, onTransfer: func(transfer.Event) {}}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -67,6 +69,17 @@ func (s *session) start() error {
 	files := transfer.NewServer(transfer.ServerConfig{Events: xfer, Logger: s.log})
 	cfg.Files = files
 	cfg.InlineImages = true // receive windows show pictures in place
+	if s.hist != nil {
+		// Stored before it is acknowledged or shown; a failure shows the message marked not saved.
+		cfg.Record = func(m *protocol.Message) error {
+			r := history.Received(m)
+			if err := s.hist.Add(&r); err != nil {
+				return err
+			}
+			m.RecordID = r.ID
+			return nil
+		}
+	}
 	node, err := protocol.Listen(cfg)
 	if err != nil {
 		return fmt.Errorf("start node: %w", err)
@@ -171,8 +184,29 @@ func (s *session) send(to []protocol.Host, text string, opt protocol.SendOptions
 		} else {
 			r.Packet, r.Deliveries, r.Err = transfer.SendMessage(s.ctx, node, files, to, text, sources, images, opt)
 		}
+		if r.Err == nil {
+			s.recordSent(r, text, opt, sources, images)
+		}
 		s.do(func() { done(r) })
 	})
+}
+
+// recordSent keeps a sent message in the history, one record per recipient.
+func (s *session) recordSent(r sent, text string, opt protocol.SendOptions, sources []transfer.Source, images []transfer.InlineImage) {
+	if s.hist == nil {
+		return
+	}
+	files := make([]transfer.File, len(sources))
+	for i, src := range sources {
+		files[i] = src.File
+	}
+	for _, d := range r.Deliveries {
+		rec := history.Sent(d, r.Packet, text, opt, files, images, len(r.Deliveries) > 1)
+		if err := s.hist.Add(&rec); err != nil {
+			s.log.Warn("sent message not saved in the history", "err", err)
+			return
+		}
+	}
 }
 
 // fetch downloads one attachment of m into the download folder; cancel stops it. done runs on the UI

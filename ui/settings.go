@@ -33,6 +33,7 @@ type settings struct {
 	PasswordHash      string // SHA-256 hex of the password that opens locked messages; "" for none
 	QuoteReply        bool   // Reply quotes the message
 	Theme             string // "" follows the system, "light" or "dark"
+	KeepDays          int    // history kept this many days; 0 keeps everything
 }
 
 // Preference keys.
@@ -51,6 +52,7 @@ const (
 	prefPassword      = "password_sha256"
 	prefQuote         = "quote_reply"
 	prefTheme         = "theme"
+	prefKeepDays      = "history_keep_days"
 )
 
 // defaultAbsence are the presets a first start offers, as IP Messenger does.
@@ -72,6 +74,7 @@ func loadSettings(p fyne.Preferences) settings {
 		PasswordHash:      p.String(prefPassword),
 		QuoteReply:        p.BoolWithFallback(prefQuote, true),
 		Theme:             p.String(prefTheme),
+		KeepDays:          p.Int(prefKeepDays),
 	}
 }
 
@@ -90,6 +93,7 @@ func (s settings) save(p fyne.Preferences) {
 	p.SetString(prefPassword, s.PasswordHash)
 	p.SetBool(prefQuote, s.QuoteReply)
 	p.SetString(prefTheme, s.Theme)
+	p.SetInt(prefKeepDays, s.KeepDays)
 }
 
 // settingError names the field a bad value came from, so that the settings window can show it there.
@@ -137,6 +141,9 @@ func (s settings) validate() error {
 		if strings.TrimSpace(p) == "" {
 			return bad("absence", "an absence text is empty")
 		}
+	}
+	if s.KeepDays < 0 {
+		return bad("history", "%d days: keep a number of days, or 0 for all", s.KeepDays)
 	}
 	return nil
 }

@@ -28,6 +28,8 @@ type settingsWindow struct {
 	nick, group, absence        *widget.Entry
 	port, bind, broadcasts      *widget.Entry
 	codepage, theme             *widget.Select
+	keep                        *widget.Select // how long the history is kept
+	keepDays                    []int          // keep's options in days, 0 for all
 	downloads                   *widget.Entry
 	choose                      *widget.Button
 	notifications, quote        *widget.Check
@@ -81,6 +83,18 @@ func (w *settingsWindow) buildUI() {
 	}
 	w.theme = &widget.Select{Options: themeLabels}
 	w.theme.ExtendBaseWidget(w.theme)
+	w.keepDays = []int{0, 30, 90, 365}
+	if d := w.s.set.KeepDays; d > 0 && !slices.Contains(w.keepDays, d) {
+		// A value set elsewhere stays choosable.
+		w.keepDays = append(w.keepDays, d)
+		slices.Sort(w.keepDays)
+	}
+	keepLabels := make([]string, len(w.keepDays))
+	for i, d := range w.keepDays {
+		keepLabels[i] = keepLabel(d)
+	}
+	w.keep = &widget.Select{Options: keepLabels}
+	w.keep.ExtendBaseWidget(w.keep)
 	w.downloads = newEntry(false)
 	w.choose = &widget.Button{Text: lang.L("Choose…"), OnTapped: w.onChoose}
 	w.notifications = &widget.Check{Text: lang.L("Show notifications")}
@@ -114,7 +128,11 @@ func (w *settingsWindow) buildUI() {
 		{Text: lang.L("Download folder"), Widget: w.field("downloads", container.NewBorder(nil, nil, nil, w.choose, w.downloads))},
 	}}
 	messages := container.NewVBox(w.notifications, w.quote,
-		&widget.Form{Items: []*widget.FormItem{{Text: lang.L("Theme"), Widget: w.theme}}})
+		&widget.Form{Items: []*widget.FormItem{
+			{Text: lang.L("Theme"), Widget: w.theme},
+			{Text: lang.L("Keep history"), Widget: w.field("history", w.keep),
+				HintText: lang.L("Older messages are deleted from the history")},
+		}})
 	encryption := container.NewVBox(
 		w.requireEnc,
 		w.fingerprintName,
@@ -210,6 +228,7 @@ func (w *settingsWindow) load(t settings) {
 	w.requireEnc.SetChecked(t.RequireEncryption)
 	w.fingerprintName.SetChecked(t.FingerprintName)
 	w.theme.SetSelectedIndex(max(0, slices.IndexFunc(themes, func(c struct{ name, label string }) bool { return c.name == t.Theme })))
+	w.keep.SetSelectedIndex(max(0, slices.Index(w.keepDays, t.KeepDays)))
 }
 
 // settings reads the widgets into a copy of the current settings; only a password mismatch is caught here,
@@ -233,6 +252,9 @@ func (w *settingsWindow) settings() (settings, error) {
 	t.FingerprintName = w.fingerprintName.Checked
 	if i := w.theme.SelectedIndex(); i >= 0 {
 		t.Theme = themes[i].name
+	}
+	if i := w.keep.SelectedIndex(); i >= 0 {
+		t.KeepDays = w.keepDays[i]
 	}
 	switch {
 	case w.removePassword.Checked:
@@ -288,8 +310,16 @@ func fieldLabels() map[string]string {
 		"nick": lang.L("Nickname"), "group": lang.L("Group"), "absence": lang.L("Absence texts"),
 		"port": lang.L("Port"), "bind": lang.L("Bind address"), "broadcasts": lang.L("Extra broadcast destinations"),
 		"codepage": lang.L("Legacy code page"), "downloads": lang.L("Download folder"),
-		"password": lang.L("Password for locked messages"),
+		"password": lang.L("Password for locked messages"), "history": lang.L("Keep history"),
 	}
+}
+
+// keepLabel names a history retention: all, or a number of days.
+func keepLabel(days int) string {
+	if days == 0 {
+		return lang.L("Keep all")
+	}
+	return lang.L("{{.Count}} days", map[string]any{"Count": days})
 }
 
 func (w *settingsWindow) keyFingerprint() string {
@@ -314,6 +344,7 @@ func (w *settingsWindow) onSave() {
 		return
 	}
 	applyTheme(w.s.app, t.Theme)
+	w.s.prune()
 	w.window.Close()
 	if w.onSaved != nil {
 		w.onSaved()

@@ -26,6 +26,8 @@ type tray struct {
 	desk desktop.App // nil when the app has no tray
 
 	show, openSettings, quit func()
+	// openHistory, when set, opens the history window.
+	openHistory func()
 	// absenceChanged, when set, hears that the tray changed absence mode (text, or "" for off), so that
 	// other windows can show it.
 	absenceChanged func(text string)
@@ -91,6 +93,7 @@ func (t *tray) menu() *fyne.Menu {
 		&fyne.MenuItem{Label: lang.L("Show"), Action: t.onShow},
 		&fyne.MenuItem{Label: lang.L("Absence"), ChildMenu: t.absenceMenu()},
 		fyne.NewMenuItemSeparator(),
+		&fyne.MenuItem{Label: lang.L("History…"), Action: t.onHistory},
 		&fyne.MenuItem{Label: lang.L("Settings…"), Action: t.onSettings},
 		fyne.NewMenuItemSeparator(),
 		quit, // last, flagged IsQuit, so that Fyne adds no second Quit
@@ -118,6 +121,12 @@ func (t *tray) absenceMenu() *fyne.Menu {
 func (t *tray) onShow()     { t.show() }
 func (t *tray) onSettings() { t.openSettings() }
 func (t *tray) onQuit()     { t.quit() }
+
+func (t *tray) onHistory() {
+	if t.openHistory != nil {
+		t.openHistory()
+	}
+}
 
 // onAbsence turns absence mode on with text, or off with "", and moves the check.
 func (t *tray) onAbsence(text string) {

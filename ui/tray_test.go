@@ -42,25 +42,27 @@ func menuLabels(m *fyne.Menu) []string {
 // menu still shows the window, opens the settings and quits.
 func TestTrayHeadless(t *testing.T) {
 	ts := newTestSession(t, newTestApp(t), "127.0.0.2", testPort(t), nil)
-	var shown, opened, quit int
+	var shown, opened, quit, history int
 	tr := newTray(ts.session, func() { shown++ }, func() { opened++ }, func() { quit++ })
+	tr.openHistory = func() { history++ }
 	if tr.available() {
 		t.Fatal("a tray under the test driver")
 	}
 	tr.refresh()
 
 	m := tr.menu()
-	if got, want := menuLabels(m), []string{"Show", "Absence", "-", "Settings…", "-", "Quit"}; !slices.Equal(got, want) {
+	if got, want := menuLabels(m), []string{"Show", "Absence", "-", "History…", "Settings…", "-", "Quit"}; !slices.Equal(got, want) {
 		t.Errorf("menu %q, want %q", got, want)
 	}
 	if q := m.Items[len(m.Items)-1]; !q.IsQuit {
 		t.Error("Quit is not flagged IsQuit: Fyne would add a second one")
 	}
 	menuItem(t, m, "Show").Action()
+	menuItem(t, m, "History…").Action()
 	menuItem(t, m, "Settings…").Action()
 	menuItem(t, m, "Quit").Action()
-	if shown != 1 || opened != 1 || quit != 1 {
-		t.Errorf("show %d, settings %d, quit %d times", shown, opened, quit)
+	if shown != 1 || opened != 1 || quit != 1 || history != 1 {
+		t.Errorf("show %d, settings %d, quit %d, history %d times", shown, opened, quit, history)
 	}
 
 	if tr.icon != trayIcon {

@@ -259,14 +259,7 @@ func TestMigrateFromEmptyFile(t *testing.T) {
 		t.Fatalf("user_version %d, want %d", v, schemaVersion)
 	}
 	// Opening again applies nothing and keeps the data.
-	s, err = Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Get(r.ID); err != nil {
-		t.Fatal(err)
-	}
+	reopenHas(t, path, r.ID)
 }
 
 func TestNewerSchemaRefused(t *testing.T) {
@@ -439,14 +432,7 @@ func TestOddPath(t *testing.T) {
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("database not where asked: %v", err)
 	}
-	s, err = Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if _, err := s.Get(r.ID); err != nil {
-		t.Fatal(err)
-	}
+	reopenHas(t, path, r.ID)
 }
 
 func TestOpenFolderFails(t *testing.T) {
@@ -454,5 +440,18 @@ func TestOpenFolderFails(t *testing.T) {
 	_, err := Open(dir)
 	if err == nil || !strings.Contains(err.Error(), dir) {
 		t.Fatalf("Open(folder) = %v", err)
+	}
+}
+
+// reopenHas opens the database at path again and checks that record id is there.
+func reopenHas(t *testing.T, path string, id int64) {
+	t.Helper()
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.Get(id); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -33,9 +33,13 @@ func (c *common) openHistory() (*history.Store, error) {
 	return st, nil
 }
 
-// recordInto makes cfg store every received message in st before it is acknowledged.
-func recordInto(cfg *protocol.Config, st *history.Store) {
+// recordInto makes cfg store every received message in st before it is acknowledged; with openErr (the
+// history could not be opened) every message is reported not saved.
+func recordInto(cfg *protocol.Config, st *history.Store, openErr error) {
 	cfg.Record = func(m *protocol.Message) error {
+		if openErr != nil {
+			return openErr
+		}
 		r := history.Received(m)
 		if err := st.Add(&r); err != nil {
 			return err

@@ -164,3 +164,21 @@ func TestKilledServeKeepsAcknowledgedMessages(t *testing.T) {
 	}
 	t.Logf("%d messages acknowledged before the kill, all in the history", len(acked))
 }
+
+// A damaged history is reported and serve goes on: messages arrive, each marked not saved.
+func TestServeWithDamagedHistory(t *testing.T) {
+	port := freePort(t)
+	profile := filepath.Join(t.TempDir(), "rx")
+	os.MkdirAll(profile, 0o700)
+	os.WriteFile(filepath.Join(profile, historyFile), []byte("this is not a database, it is a text file"), 0o600)
+	srv := startServe(t, "--bind", "127.0.0.2", "--port", port, "--user", "rx", "--profile", profile)
+	code, out, errOut := run(t, send, "--bind", "127.0.0.3", "--port", port, "--user", "tx", "--broadcast-addr", "127.0.0.2",
+		"--to", "127.0.0.2", "still arrives")
+	if code != 0 {
+		t.Fatalf("send: exit %d %s %s", code, out, errOut)
+	}
+	m := srv.wait(t, func(m map[string]any) bool { return m["event"] == "message" })
+	if e, _ := m["error"].(string); m["text"] != "still arrives" || !strings.Contains(e, "not saved in the history") {
+		t.Errorf("message event %v", m)
+	}
+}

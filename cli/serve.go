@@ -21,6 +21,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	absent := fs.String("absent", "", "absence mode with this auto-reply text")
 	getList := fs.Bool("get-list", false, "ask peers for their host lists at start (Windows' host-list exchange)")
 	download := fs.String("download", "", "fetch every offered file and folder into this folder")
+	keepNoLog := fs.Bool("keep-nolog", false, "with --profile, also keep messages whose sender asked for no log (NOLOGOPT)")
 	cfg, code, ok := c.parse(fs, args, stderr)
 	if !ok {
 		return code
@@ -40,11 +41,15 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	// With a profile every message is stored before it is acknowledged. A history that cannot be opened
 	// (damaged, locked) is reported; messages still arrive, not saved.
-	if st, err := c.openHistory(); err != nil {
-		fmt.Fprintln(stderr, "hato serve:", err, "(messages will not be saved)")
+	st, histErr := c.openHistory()
+	if histErr != nil {
+		fmt.Fprintln(stderr, "hato serve:", histErr, "(messages will not be saved)")
 	} else if st != nil {
 		defer st.Close()
-		recordInto(&cfg, st)
+	}
+	if c.profile != "" {
+		recordInto(&cfg, st, histErr)
+		cfg.RecordNoLog = *keepNoLog
 	}
 	xfer := make(chan transfer.Event, 64)
 	cfg.Files = transfer.NewServer(transfer.ServerConfig{Events: xfer, Logger: cfg.Logger})

@@ -55,14 +55,14 @@ func Run(base protocol.Config) error {
 	}
 	// The history lives next to the keys. A damaged or locked one is reported, and the app runs on:
 	// messages are shown, marked not saved.
-	hist, err := history.Open(filepath.Join(keyDir, "history.db"))
-	if err != nil {
-		slog.Error("history unusable, messages will not be saved", "err", err)
+	hist, histErr := history.Open(filepath.Join(keyDir, "history.db"))
+	if histErr != nil {
+		slog.Error("history unusable, messages will not be saved", "err", histErr)
 		hist = nil
 	} else {
 		defer hist.Close()
 	}
-	s, err := newSession(a, base, set, hist, nil)
+	s, err := newSession(a, base, set, sessionHistory{hist, histErr}, nil)
 	if err != nil {
 		// Started a second time (the window may be hidden in a tray the desktop does not show): the
 		// running Hato shows its window instead.

@@ -102,7 +102,7 @@ func newTestSession(t *testing.T, a fyne.App, ip string, port int, mutate func(*
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { hist.Close() })
-	s, err := newSession(a, base, set, hist, q.do)
+	s, err := newSession(a, base, set, sessionHistory{store: hist}, q.do)
 	if err != nil {
 		t.Fatal(err)
 	}

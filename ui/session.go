@@ -18,12 +18,13 @@ import (
 // settings they were made from. Node events reach the windows on the UI goroutine (through fyne.Do);
 // network work runs on goroutines the session owns and waits for in close.
 type session struct {
-	app  fyne.App
-	do   func(func())    // runs a function on the UI goroutine: fyne.Do, or the tests' queue
-	base protocol.Config // names and keys; settings are applied on top
-	set  settings
-	log  *slog.Logger
-	hist *history.Store // every message sent and received; nil when it could not be opened
+	app     fyne.App
+	do      func(func())    // runs a function on the UI goroutine: fyne.Do, or the tests' queue
+	base    protocol.Config // names and keys; settings are applied on top
+	set     settings
+	log     *slog.Logger
+	hist    *history.Store // every message sent and received; nil when it could not be opened
+	histErr error          // why it could not be opened: each message is marked not saved
 
 	ctx    context.Context // ends when the app quits
 	cancel context.CancelFunc
@@ -40,14 +41,20 @@ type session struct {
 	onTransfer func(transfer.Event)
 }
 
-// newSession starts a node with base and the settings, keeping messages in hist (nil: no history). do
-// runs functions on the UI goroutine; nil means fyne.Do.
-func newSession(a fyne.App, base protocol.Config, set settings, hist *history.Store, do func(func())) (*session, error) {
+// sessionHistory is the history a session keeps messages in, or why it could not be opened.
+type sessionHistory struct {
+	store *history.Store
+	err   error
+}
+
+// newSession starts a node with base and the settings, keeping messages in hist. do runs functions on
+// the UI goroutine; nil means fyne.Do.
+func newSession(a fyne.App, base protocol.Config, set settings, hist sessionHistory, do func(func())) (*session, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	if do == nil {
 		do = fyne.Do
 	}
-	s := &session{app: a, do: do, base: base, set: set, hist: hist, log: base.Logger, ctx: ctx, cancel: cancel,
+	s := &session{app: a, do: do, base: base, set: set, hist: hist.store, histErr: hist.err, log: base.Logger, ctx: ctx, cancel: cancel,
 		onEvent: func(protocol.Event) {}, onTransfer: func(transfer.Event) {}}
 	if s.log == nil {
 		s.log = slog.Default()
@@ -69,17 +76,9 @@ func (s *session) start() error {
 	files := transfer.NewServer(transfer.ServerConfig{Events: xfer, Logger: s.log})
 	cfg.Files = files
 	cfg.InlineImages = true // receive windows show pictures in place
-	if s.hist != nil {
-		// Stored before it is acknowledged or shown; a failure shows the message marked not saved.
-		cfg.Record = func(m *protocol.Message) error {
-			r := history.Received(m)
-			if err := s.hist.Add(&r); err != nil {
-				return err
-			}
-			m.RecordID = r.ID
-			return nil
-		}
-	}
+	// Stored before it is acknowledged or shown; a failure (or a history that could not be opened)
+	// shows the message marked not saved.
+	cfg.Record, cfg.RecordNoLog = s.record, s.set.KeepNoLog
 	node, err := protocol.Listen(cfg)
 	if err != nil {
 		return fmt.Errorf("start node: %w", err)
@@ -189,6 +188,22 @@ func (s *session) send(to []protocol.Host, text string, opt protocol.SendOptions
 		}
 		s.do(func() { done(r) })
 	})
+}
+
+// record stores a received message in the history (Config.Record).
+func (s *session) record(m *protocol.Message) error {
+	if s.hist == nil {
+		if s.histErr != nil {
+			return s.histErr
+		}
+		return nil
+	}
+	r := history.Received(m)
+	if err := s.hist.Add(&r); err != nil {
+		return err
+	}
+	m.RecordID = r.ID
+	return nil
 }
 
 // recordSent keeps a sent message in the history, one record per recipient.

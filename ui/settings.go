@@ -34,6 +34,7 @@ type settings struct {
 	QuoteReply        bool   // Reply quotes the message
 	Theme             string // "" follows the system, "light" or "dark"
 	KeepDays          int    // history kept this many days; 0 keeps everything
+	KeepNoLog         bool   // also keep messages whose sender asked for no log (NOLOGOPT), as WIN can
 }
 
 // Preference keys.
@@ -53,6 +54,7 @@ const (
 	prefQuote         = "quote_reply"
 	prefTheme         = "theme"
 	prefKeepDays      = "history_keep_days"
+	prefKeepNoLog     = "history_keep_nolog"
 )
 
 // defaultAbsence are the presets a first start offers, as IP Messenger does.
@@ -75,6 +77,7 @@ func loadSettings(p fyne.Preferences) settings {
 		QuoteReply:        p.BoolWithFallback(prefQuote, true),
 		Theme:             p.String(prefTheme),
 		KeepDays:          p.Int(prefKeepDays),
+		KeepNoLog:         p.Bool(prefKeepNoLog),
 	}
 }
 
@@ -94,6 +97,7 @@ func (s settings) save(p fyne.Preferences) {
 	p.SetBool(prefQuote, s.QuoteReply)
 	p.SetString(prefTheme, s.Theme)
 	p.SetInt(prefKeepDays, s.KeepDays)
+	p.SetBool(prefKeepNoLog, s.KeepNoLog)
 }
 
 // settingError names the field a bad value came from, so that the settings window can show it there.
@@ -166,7 +170,8 @@ func (s settings) apply(cfg *protocol.Config) error {
 // sockets, the charset, the user name, the encryption policy); nick, group and absence change live.
 func (s settings) needsRestart(t settings) bool {
 	return s.Port != t.Port || s.Bind != t.Bind || strings.Join(s.Broadcasts, ",") != strings.Join(t.Broadcasts, ",") ||
-		s.Codepage != t.Codepage || s.FingerprintName != t.FingerprintName || s.RequireEncryption != t.RequireEncryption
+		s.Codepage != t.Codepage || s.FingerprintName != t.FingerprintName || s.RequireEncryption != t.RequireEncryption ||
+		s.KeepNoLog != t.KeepNoLog
 }
 
 // hashPassword is how the password for locked messages is kept: never in clear text.

@@ -29,6 +29,7 @@ type settingsWindow struct {
 	port, bind, broadcasts      *widget.Entry
 	codepage, theme             *widget.Select
 	keep                        *widget.Select // how long the history is kept
+	keepNoLog                   *widget.Check  // keep messages whose sender asked for no log
 	keepDays                    []int          // keep's options in days, 0 for all
 	downloads                   *widget.Entry
 	choose                      *widget.Button
@@ -95,6 +96,7 @@ func (w *settingsWindow) buildUI() {
 	}
 	w.keep = &widget.Select{Options: keepLabels}
 	w.keep.ExtendBaseWidget(w.keep)
+	w.keepNoLog = &widget.Check{Text: lang.L("Keep messages the sender asked not to log")}
 	w.downloads = newEntry(false)
 	w.choose = &widget.Button{Text: lang.L("Choose…"), OnTapped: w.onChoose}
 	w.notifications = &widget.Check{Text: lang.L("Show notifications")}
@@ -127,7 +129,7 @@ func (w *settingsWindow) buildUI() {
 	files := &widget.Form{Items: []*widget.FormItem{
 		{Text: lang.L("Download folder"), Widget: w.field("downloads", container.NewBorder(nil, nil, nil, w.choose, w.downloads))},
 	}}
-	messages := container.NewVBox(w.notifications, w.quote,
+	messages := container.NewVBox(w.notifications, w.quote, w.keepNoLog,
 		&widget.Form{Items: []*widget.FormItem{
 			{Text: lang.L("Theme"), Widget: w.theme},
 			{Text: lang.L("Keep history"), Widget: w.field("history", w.keep),
@@ -229,6 +231,7 @@ func (w *settingsWindow) load(t settings) {
 	w.fingerprintName.SetChecked(t.FingerprintName)
 	w.theme.SetSelectedIndex(max(0, slices.IndexFunc(themes, func(c struct{ name, label string }) bool { return c.name == t.Theme })))
 	w.keep.SetSelectedIndex(max(0, slices.Index(w.keepDays, t.KeepDays)))
+	w.keepNoLog.SetChecked(t.KeepNoLog)
 }
 
 // settings reads the widgets into a copy of the current settings; only a password mismatch is caught here,
@@ -256,6 +259,7 @@ func (w *settingsWindow) settings() (settings, error) {
 	if i := w.keep.SelectedIndex(); i >= 0 {
 		t.KeepDays = w.keepDays[i]
 	}
+	t.KeepNoLog = w.keepNoLog.Checked
 	switch {
 	case w.removePassword.Checked:
 		t.PasswordHash = ""

@@ -41,7 +41,7 @@ func TestSendImagesToServe(t *testing.T) {
 	b1, b2 := writePNG(t, first, 40, 30), writePNG(t, second, 8, 8)
 	text := "見てください: 以上"
 	code, out, errOut := run(t, send, "--bind", "127.0.0.3", "--port", port, "--user", "tx", "--broadcast-addr", "127.0.0.2",
-		"--to", "127.0.0.2", "--image", "8:"+first, "--image", second, text)
+		"--to", "127.0.0.2", "--timeout", "90s", "--image", "8:"+first, "--image", second, text)
 	if code != 0 {
 		t.Fatalf("send exit %d: %s %s", code, out, errOut)
 	}

@@ -109,6 +109,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			out.write(fromEvent(ev))
 			m := ev.Message
 			if m != nil && m.Sealed && *openSealed {
+				if st != nil && m.RecordID != 0 {
+					if err := st.SetOpened(m.RecordID); err != nil {
+						out.write(jsonEvent{Event: "error", Error: "history: " + err.Error()})
+					}
+				}
 				workers.Go(func() { openReceipt(ctx, node, m, out) })
 			}
 			if m != nil && m.Files != "" {

@@ -65,3 +65,25 @@ func TestExportImportRoundTrip(t *testing.T) {
 		t.Errorf("search after import: %v %v", hits, err)
 	}
 }
+
+// A recipient's READMSG marks our sent record opened, found by packet and address.
+func TestSetSentOpened(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r := Record{Dir: Out, Packet: 42, Peer: Peer{User: "u", Host: "h", Addr: "192.0.2.1:2425"}, Text: "sealed", Sealed: true}
+	if err := s.Add(&r); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := s.SetSentOpened(42, "192.0.2.9:2425"); ok || err != nil {
+		t.Errorf("another address: %v %v", ok, err)
+	}
+	if ok, err := s.SetSentOpened(42, "192.0.2.1:2425"); !ok || err != nil {
+		t.Fatalf("SetSentOpened: %v %v", ok, err)
+	}
+	if g, _ := s.Get(r.ID); !g.Opened {
+		t.Error("not marked opened")
+	}
+}

@@ -161,3 +161,19 @@ func (s *Store) Prune(before time.Time) (int, error) {
 		}
 	}
 }
+
+// SetSentOpened marks our sealed message of packet to the peer at addr opened (its READMSG arrived).
+// It reports whether such a record exists.
+func (s *Store) SetSentOpened(packet uint32, addr string) (bool, error) {
+	var n int64
+	err := s.write("set opened in", func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(context.Background(),
+			"UPDATE messages SET flags = flags | ? WHERE dir = 'out' AND packet = ? AND peer_addr = ?",
+			flagOpened, packet, addr)
+		if err == nil {
+			n, err = res.RowsAffected()
+		}
+		return err
+	})
+	return n > 0, err
+}

@@ -114,8 +114,11 @@ func newShell(s *session) *shell {
 
 func (d *shell) onEvent(ev protocol.Event) {
 	d.main.onEvent(ev)
-	if ev.Kind == protocol.EventActivate {
+	switch ev.Kind {
+	case protocol.EventActivate:
 		d.onShow()
+	case protocol.EventOpened:
+		d.s.markSentOpened(ev)
 	}
 	if ev.Kind != protocol.EventMessage {
 		return

@@ -320,3 +320,26 @@ func TestShellOpensOneHistoryWindow(t *testing.T) {
 		t.Error("the tray does not open a new window")
 	}
 }
+
+// Opening a sealed message marks it opened in the receiver's history, and the sender's record of it too.
+func TestHistoryKeepsOpened(t *testing.T) {
+	p := newPair(t, nil, nil)
+	m := p.send(t, "封書です", protocol.SendOptions{Sealed: true})
+	p.rx.open(m)
+	var opened bool
+	prev := p.tx.onEvent
+	p.tx.onEvent = func(ev protocol.Event) {
+		prev(ev)
+		if ev.Kind == protocol.EventOpened {
+			p.tx.markSentOpened(ev)
+			opened = true
+		}
+	}
+	p.tx.q.until(t, "the open receipt", func() bool { return opened })
+	for _, s := range []*testSession{p.rx, p.tx} {
+		s.q.until(t, "the record marked opened", func() bool {
+			hits, err := s.hist.Search(history.Query{Text: "封書"})
+			return err == nil && len(hits) == 1 && hits[0].Opened && hits[0].Sealed
+		})
+	}
+}

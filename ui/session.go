@@ -239,10 +239,28 @@ func (s *session) fetch(m *protocol.Message, f transfer.File, done func([]string
 
 // open tells the sender its sealed message was opened (READMSG, resent until ANSREADMSG).
 func (s *session) open(m *protocol.Message) {
-	node := s.node
+	node, hist := s.node, s.hist
 	s.work.Go(func() {
+		if hist != nil && m.RecordID != 0 {
+			if err := hist.SetOpened(m.RecordID); err != nil {
+				s.log.Warn("history: mark opened", "err", err)
+			}
+		}
 		if err := node.Open(s.ctx, m); err != nil {
 			s.log.Info("open receipt", "err", err)
+		}
+	})
+}
+
+// markSentOpened records that a peer opened our sealed message (its READMSG arrived).
+func (s *session) markSentOpened(ev protocol.Event) {
+	if s.hist == nil {
+		return
+	}
+	hist := s.hist
+	s.work.Go(func() {
+		if _, err := hist.SetSentOpened(ev.Packet, ev.Host.Addr.String()); err != nil {
+			s.log.Warn("history: mark opened", "err", err)
 		}
 	})
 }

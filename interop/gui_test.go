@@ -32,6 +32,7 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -358,28 +359,48 @@ func startAppWindow(t *testing.T, h *netlab.Host) (*desktopApp, string) {
 	return app, main
 }
 
+// appLab is the desktop app under Xvfb in lab host 0 and `hato serve` in host 1, serve having listed the app.
+type appLab struct {
+	app   *desktopApp
+	main  string // the main window's X id
+	srv   *server
+	guiIP string
+	peer  *netlab.Host // serve's host
+}
+
+// startAppAndPeer starts the app, then serve as peer with serveArgs, and waits until serve lists the app.
+// tools are what the test needs besides Xvfb and xdotool.
+func startAppAndPeer(t *testing.T, tools map[string]string, peer identity, serveArgs ...string) appLab {
+	t.Helper()
+	needLab(t)
+	need := map[string]string{"Xvfb": "xvfb", "xdotool": "xdotool"}
+	maps.Copy(need, tools)
+	needTools(t, need)
+	guiBinary(t) // before the lab: a cold cgo build takes minutes
+	lab := newLab(t, 2)
+	guiHost, peerHost := lab.Host(0), lab.Host(1)
+	l := appLab{guiIP: guiHost.IP.String(), peer: peerHost}
+	l.app, l.main = startAppWindow(t, guiHost)
+	l.srv = startServe(t, peerHost, peer, serveArgs...)
+	l.srv.wait(t, 30*time.Second, "host-joined for the desktop app at "+l.guiIP, l.fromGUI)
+	return l
+}
+
+// fromGUI matches serve's events that list the app.
+func (l appLab) fromGUI(e event) bool {
+	return (e.Event == "host-joined" || e.Event == "host-updated") && e.Host != nil && addrIP(e.Host.Addr) == l.guiIP
+}
+
 // TestDesktopAppEndToEnd runs the desktop app under Xvfb in host 0 and
 // `hato serve` in host 1: the app sends an encrypted, signed message typed
 // into its main window, then receives a file offer from `hato send` and saves
 // it with the receive window's "Save all".
 func TestDesktopAppEndToEnd(t *testing.T) {
-	needLab(t)
-	needTools(t, map[string]string{"Xvfb": "xvfb", "xdotool": "xdotool"})
-	guiBinary(t) // before the lab: a cold cgo build takes minutes
-	lab := newLab(t, 2)
-	guiHost, peerHost := lab.Host(0), lab.Host(1)
-	guiIP := guiHost.IP.String()
-	stamp := uniqueStamp()
-
-	app, main := startAppWindow(t, guiHost)
-
-	peer := identity{Nick: "受信者", Group: "検証", User: "recv", Host: "recvhost"}
-	srv := startServe(t, peerHost, peer, "--download", t.TempDir(), "--open-sealed")
+	lab := startAppAndPeer(t, nil, identity{Nick: "受信者", Group: "検証", User: "recv", Host: "recvhost"},
+		"--download", t.TempDir(), "--open-sealed")
+	app, main, srv, guiIP, stamp := lab.app, lab.main, lab.srv, lab.guiIP, uniqueStamp()
 	report := srv.report
-	fromGUI := func(e event) bool {
-		return (e.Event == "host-joined" || e.Event == "host-updated") && e.Host != nil && addrIP(e.Host.Addr) == guiIP
-	}
-	srv.wait(t, 30*time.Second, "host-joined for the desktop app at "+guiIP, fromGUI)
+	fromGUI := lab.fromGUI
 	// A first start makes the keys in the background; then the app announces encryption.
 	srv.wait(t, 60*time.Second, "the desktop app advertising encryption (\"encrypt\": true)", func(e event) bool {
 		f := e.secure()
@@ -425,7 +446,7 @@ func TestDesktopAppEndToEnd(t *testing.T) {
 	}
 	sender := identity{Nick: "hato-send", User: "sender", Host: "sendhost"}
 	args := append([]string{"send", "--profile", t.TempDir(), "--timeout", "60s", "--to", guiIP, "--file", src}, sender.flags()...)
-	send := startHato(t, peerHost, append(args, "a file for the desktop app "+stamp)...)
+	send := startHato(t, lab.peer, append(args, "a file for the desktop app "+stamp)...)
 	report = func() string { return srv.report() + "\n--- " + send.report() }
 
 	recv := app.window(report, 20*time.Second, "^Message from "+regexp.QuoteMeta(sender.Nick)+"$")
@@ -547,21 +568,11 @@ type imageFields struct {
 // bytes, at their place in the text. With HATO_GUI_SHOTS=dir (and ImageMagick)
 // it saves the main window with the pasted picture as dir/paste-composer.png.
 func TestDesktopAppPastesScreenshot(t *testing.T) {
-	needLab(t)
-	needTools(t, map[string]string{"Xvfb": "xvfb", "xdotool": "xdotool", "xclip": "xclip"})
-	guiBinary(t) // before the lab: a cold cgo build takes minutes
-	lab := newLab(t, 2)
-	guiHost, peerHost := lab.Host(0), lab.Host(1)
-	guiIP := guiHost.IP.String()
-	stamp := uniqueStamp()
-
-	app, main := startAppWindow(t, guiHost)
 	downloads := t.TempDir()
-	srv := startServe(t, peerHost, identity{Nick: "画像係", Group: "検証", User: "pics", Host: "picshost"}, "--download", downloads)
+	lab := startAppAndPeer(t, map[string]string{"xclip": "xclip"},
+		identity{Nick: "画像係", Group: "検証", User: "pics", Host: "picshost"}, "--download", downloads)
+	app, main, srv, guiIP, stamp := lab.app, lab.main, lab.srv, lab.guiIP, uniqueStamp()
 	report := srv.report
-	srv.wait(t, 30*time.Second, "host-joined for the desktop app at "+guiIP, func(e event) bool {
-		return (e.Event == "host-joined" || e.Event == "host-updated") && e.Host != nil && addrIP(e.Host.Addr) == guiIP
-	})
 
 	shot := screenshotPNG(t)
 	want := sha256.Sum256(shot)

@@ -64,7 +64,7 @@ func fetch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hato fetch:", err)
 		return 1
 	}
-	sender := awaitEntry(ctx, node, hosts[0], 3*time.Second)
+	sender := hosts[0]
 	m := &protocol.Message{Packet: uint32(*packet), From: sender, Files: *offer}
 	if sender.Caps.Has(wire.CapUTF8Opt) {
 		m.Cmd |= wire.UTF8Opt
@@ -86,17 +86,6 @@ func fetch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
-}
-
-// awaitEntry waits (up to wait) until h is known from an entry packet, not just from another packet of
-// its: only an entry says whether it is Hato (which resumes) and what it reads.
-func awaitEntry(ctx context.Context, node *protocol.Node, h protocol.Host, wait time.Duration) protocol.Host {
-	deadline := time.Now().Add(wait)
-	for h.Caps == 0 && time.Now().Before(deadline) && ctx.Err() == nil {
-		time.Sleep(50 * time.Millisecond)
-		h = node.Lookup(h)
-	}
-	return h
 }
 
 // pick keeps the files whose ids are listed (all when none are).

@@ -247,7 +247,8 @@ func resolve(ctx context.Context, node *protocol.Node, targets []string) ([]prot
 	}
 }
 
-// resolveAll resolves every target; complete means each one matched a host that announced itself.
+// resolveAll resolves every target; complete means each one matched a host that announced itself with
+// an entry packet.
 func resolveAll(node *protocol.Node, targets []string) ([]protocol.Host, error, bool) {
 	known := node.Hosts()
 	out := make([]protocol.Host, 0, len(targets))
@@ -257,7 +258,9 @@ func resolveAll(node *protocol.Node, targets []string) ([]protocol.Host, error, 
 		if err != nil {
 			return nil, err, false
 		}
-		if h.User == "" {
+		// Known from an entry packet (its options say how to write to it and whether it is Hato), not
+		// merely from another packet of its.
+		if h.User == "" || h.Caps == 0 {
 			complete = false
 		}
 		out = append(out, h)

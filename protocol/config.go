@@ -15,6 +15,9 @@ import (
 // DefaultPort is the IPMsg port, the same number for UDP and TCP.
 const DefaultPort = 2425
 
+// defaultIntroduceWait covers Windows' random ANSENTRY delay (up to 1 s on a small LAN) and a round trip.
+const defaultIntroduceWait = 2 * time.Second
+
 // Config is everything a node needs. Start from DefaultConfig; the node never reads settings itself.
 type Config struct {
 	Port     int    // UDP and TCP port; 0 picks a free port number that is free for both
@@ -41,6 +44,9 @@ type Config struct {
 	ReadInterval time.Duration // READMSG resend interval (750 ms, Windows)
 	ReadTries    int           // READMSG sends before giving up (12)
 	EntryRepeat  time.Duration // second BR_ENTRY after start (5 s); 0 disables
+	// IntroduceWait bounds how long Send waits for the entry packet of a recipient that never announced
+	// itself, after sending it our BR_ENTRY (2 s; 0 means that default, a negative value does not wait).
+	IntroduceWait time.Duration
 	// AnswerDelayMax caps the random ANSENTRY delay; 0 uses the Windows rule (1, 2 or 4 s by host count).
 	AnswerDelayMax time.Duration
 
@@ -69,6 +75,15 @@ type Config struct {
 	KeyInterval     time.Duration // GETPUBKEY resend interval (500 ms)
 	KeyTries        int           // GETPUBKEY sends before sending in the clear (3)
 
+	// LastPacketNo is the highest packet number an earlier run may have used: numbering goes on above it
+	// (and above the clock), so that peers which drop repeats by (number, sender) never drop ours.
+	LastPacketNo uint32
+	// ReservePackets, when set, is called before the node uses a number above the last reservation,
+	// with a number some way ahead (upTo); the caller keeps it and starts the next run with
+	// LastPacketNo = upTo, so that even a crashed run's numbers are never repeated. It runs on the
+	// sending goroutine and must not call the node. An error is logged; numbering goes on.
+	ReservePackets func(upTo uint32) error
+
 	Logger *slog.Logger
 }
 
@@ -86,6 +101,7 @@ func DefaultConfig() Config {
 		ReadInterval:  750 * time.Millisecond,
 		ReadTries:     12,
 		EntryRepeat:   5 * time.Second,
+		IntroduceWait: defaultIntroduceWait,
 		KeyInterval:   500 * time.Millisecond,
 		KeyTries:      3,
 	}

@@ -27,6 +27,10 @@ const (
 	EventRejected EventKind = "rejected"
 	// EventActivate: the app was started again on this machine; the running one should show its window.
 	EventActivate EventKind = "activate"
+	// EventLost: Host reads only a legacy code page (Config.Codepage), which cannot hold some characters
+	// of our names (nick, group, user or host): it shows them as '?'. Text holds those characters, each
+	// once. Reported once per peer, and again when the set changes (a new nick).
+	EventLost EventKind = "lost-characters"
 )
 
 // Event is one thing the node reports. Only the fields its Kind names are set.

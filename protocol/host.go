@@ -22,7 +22,10 @@ type Host struct {
 	Iptux       bool         // iptux: UTF-8 without UTF8OPT, no sealed receipts, no encryption
 	Encoding    string       // iptux's advertised encoding, e.g. "utf-8"
 	Hato        bool         // another Hato (HATO: entry line): its file server resumes from an offset
-	Seen        time.Time
+	// Entry: known from an entry packet (BR_ENTRY, ANSENTRY, BR_ABSENCE) or a host-list row, so its
+	// names, capabilities and charset are known; a host only seen sending a message has none of them.
+	Entry bool
+	Seen  time.Time
 }
 
 // DisplayName is the nick, or the user name when the peer set none, or the address of a peer that never
@@ -71,13 +74,17 @@ func (t *hostTable) upsert(h Host) (merged Host, isNew, changed bool) {
 		t.byKey[k] = &h
 		return h, true, true
 	}
-	changed = old.Nick != h.Nick || old.Group != h.Group || old.Absent != h.Absent || old.Caps != h.Caps
 	if !slices.Contains(old.Addrs, h.Addr) {
 		old.Addrs = append(old.Addrs, h.Addr)
 		changed = true
 	}
-	old.Nick, old.Group, old.Absent, old.Caps = h.Nick, h.Group, h.Absent, h.Caps
 	old.Seen = h.Seen
+	if old.Entry && !h.Entry {
+		return *old, false, changed // a message from another address says nothing of names or capabilities
+	}
+	changed = changed || old.Nick != h.Nick || old.Group != h.Group || old.Absent != h.Absent || old.Caps != h.Caps ||
+		old.Entry != h.Entry
+	old.Nick, old.Group, old.Absent, old.Caps, old.Entry = h.Nick, h.Group, h.Absent, h.Caps, h.Entry
 	if h.Version != "" { // an entry packet, not a host-list row, which says nothing of the client
 		old.Version, old.Iptux, old.Encoding, old.Hato = h.Version, h.Iptux, h.Encoding, h.Hato
 	}

@@ -133,8 +133,7 @@ func (n *Node) onList(from netip.AddrPort, p wire.Packet) {
 		return
 	}
 	// Announce ourselves to everyone we just learned of, as Windows does after a list.
-	n.announce()
-	n.unicastKnown(n.entryPacket(wire.BrEntry, nil))
+	n.spread(wire.BrEntry, true)
 	n.emit(Event{Kind: EventListReceived, Text: strconv.Itoa(total)})
 }
 
@@ -147,7 +146,7 @@ func (n *Node) mergeListRow(r wire.ListEntry, p wire.Packet, now time.Time) {
 	h := Host{
 		User: n.decode([]byte(r.User), p, nil), Host: n.decode([]byte(r.Host), p, nil),
 		Nick: n.decode([]byte(r.Nick), p, nil), Group: n.decode([]byte(r.Group), p, nil),
-		Addr: addr, Caps: r.Status.Opts(), Absent: r.Status.Has(wire.AbsenceOpt), Seen: now,
+		Addr: addr, Caps: r.Status.Opts(), Absent: r.Status.Has(wire.AbsenceOpt), Seen: now, Entry: true,
 	}
 	if n.self(addr) || (h.User == n.cfg.User && h.Host == n.cfg.Host && addr.Port() == n.addr.Port()) {
 		return

@@ -42,7 +42,6 @@ type Node struct {
 	ctx         context.Context // Run's context: handlers start goroutines under it
 	events      chan<- Event
 	hosts       *hostTable
-	lastNo      uint32
 	seen        map[seenKey]time.Time
 	heldAcks    map[seenKey]bool // messages whose RECVMSG waits until they are recorded
 	lastPrune   time.Time
@@ -50,8 +49,18 @@ type Node struct {
 	autoReplied map[hostKey]bool
 	list        listRequest
 	keys        *Keys
-	peerKeys    map[netip.AddrPort]peerKey    // by the host's address (Host.Addr)
-	keyWait     map[netip.AddrPort]*keyWaiter // senders waiting for that host's ANSPUBKEY
+	peerKeys    map[netip.AddrPort]peerKey      // by the host's address (Host.Addr)
+	keyWait     map[netip.AddrPort]*keyWaiter   // senders waiting for that host's ANSPUBKEY
+	introWait   map[netip.AddrPort]*introWaiter // Introduce waits for an entry packet from that address
+	lostTold    map[hostKey]string              // per peer: the characters of our names its charset lacks, as reported
+
+	// entryMu keeps each entry packet's build and write together, and a broadcast together with the
+	// copies that follow it, so that a peer's last entry packet from us is always in its charset.
+	entryMu sync.Mutex
+
+	noMu     sync.Mutex // packet numbering; held while Config.ReservePackets runs
+	lastNo   uint32     // the last number used
+	reserved uint32     // the highest number Config.ReservePackets was told about
 
 	ready chan struct{}  // closed once Run has started
 	wg    sync.WaitGroup // every goroutine the node starts
@@ -85,6 +94,7 @@ func Listen(cfg Config) (*Node, error) {
 		}
 	}
 	cfg.KeyInterval, cfg.KeyTries = cmp.Or(cfg.KeyInterval, 500*time.Millisecond), cmp.Or(cfg.KeyTries, 3)
+	cfg.IntroduceWait = cmp.Or(cfg.IntroduceWait, defaultIntroduceWait)
 	if cfg.Port < 0 || cfg.Port > 65535 {
 		return nil, fmt.Errorf("listen: port %d out of range 0..65535", cfg.Port)
 	}
@@ -114,6 +124,10 @@ func Listen(cfg Config) (*Node, error) {
 		keys:        cfg.Keys,
 		peerKeys:    map[netip.AddrPort]peerKey{},
 		keyWait:     map[netip.AddrPort]*keyWaiter{},
+		introWait:   map[netip.AddrPort]*introWaiter{},
+		lostTold:    map[hostKey]string{},
+		lastNo:      cfg.LastPacketNo,
+		reserved:    cfg.LastPacketNo,
 		ready:       make(chan struct{}),
 	}
 	if n.log == nil {
@@ -156,14 +170,20 @@ func (n *Node) bind(ip netip.Addr, port int) error {
 // Addr is the bound UDP address (and TCP port).
 func (n *Node) Addr() netip.AddrPort { return n.addr }
 
-// Ready is closed once Run has started: timers and the host-list request need it.
+// Ready is closed once Run has started and announced us (NOOPERATION, BR_ENTRY).
 func (n *Node) Ready() <-chan struct{} { return n.ready }
 
 // PeerPort is the port peers are assumed to listen on (broadcasts, bare IP targets).
 func (n *Node) PeerPort() uint16 { return uint16(n.cfg.PeerPort) }
 
-// Config returns the configuration the node runs with.
-func (n *Node) Config() Config { return n.cfg }
+// Config returns the configuration the node runs with: SetPresence's names and absence, SetKeys' keys.
+func (n *Node) Config() Config {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	c := n.cfg
+	c.Keys = n.keys
+	return c
+}
 
 // Run announces the node, answers peers and reports events on events (which the caller owns and may
 // leave nil) until ctx ends; then it says goodbye (BR_EXIT twice), closes the sockets and waits for every
@@ -176,17 +196,19 @@ func (n *Node) Run(ctx context.Context, events chan<- Event) error {
 	}
 	n.ctx, n.events, n.start = ctx, events, time.Now()
 	n.mu.Unlock()
-	close(n.ready)
 
 	n.wg.Add(2)
 	go n.readLoop(ctx)
 	go n.acceptLoop(ctx)
 
 	n.broadcast(n.packet(wire.UTF8, wire.NoOperation, nil, nil))
-	n.announce()
+	n.spread(wire.BrEntry, false)
 	if n.cfg.EntryRepeat > 0 {
-		n.after(n.cfg.EntryRepeat, n.announce)
+		n.after(n.cfg.EntryRepeat, func() { n.spread(wire.BrEntry, false) })
 	}
+	// Ready only now: whatever a caller sends next comes after our announcement (iptux, for one, takes
+	// a BR_ENTRY after a message's offer as a new start of ours).
+	close(n.ready)
 
 	<-ctx.Done()
 	n.mu.Lock()
@@ -291,18 +313,6 @@ func (n *Node) emit(ev Event) {
 	case ch <- ev:
 	case <-ctx.Done():
 	}
-}
-
-// nextNo is max(now, last+1) as Windows numbers packets: it grows across restarts, as iptux expects.
-func (n *Node) nextNo() uint32 {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	no := uint32(time.Now().Unix())
-	if no <= n.lastNo {
-		no = n.lastNo + 1
-	}
-	n.lastNo = no
-	return no
 }
 
 // Hosts lists the peers the node knows, sorted by name.

@@ -25,6 +25,7 @@ func testPort(t *testing.T) int {
 type testNode struct {
 	*Node
 	events chan Event
+	stop   func() // ends Run and waits for it; also done at the test's end
 	mu     sync.Mutex
 	seen   []Event
 }
@@ -43,6 +44,7 @@ func startNode(t *testing.T, ip string, port int, mutate func(*Config), dests ..
 	cfg.AnswerDelayMax = 20 * time.Millisecond
 	cfg.SendInterval, cfg.ReadInterval = 100*time.Millisecond, 100*time.Millisecond
 	cfg.EntryRepeat = 0
+	cfg.IntroduceWait = 500 * time.Millisecond // nodes answer within AnswerDelayMax
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -59,7 +61,8 @@ func startNode(t *testing.T, ip string, port int, mutate func(*Config), dests ..
 			t.Errorf("run: %v", err)
 		}
 	}()
-	t.Cleanup(func() { cancel(); <-done })
+	tn.stop = sync.OnceFunc(func() { cancel(); <-done })
+	t.Cleanup(tn.stop)
 	return tn
 }
 
@@ -357,5 +360,46 @@ func TestCloseLeavesNoGoroutines(t *testing.T) {
 	if g := runtime.NumGoroutine(); g > before {
 		buf := make([]byte, 1<<16)
 		t.Fatalf("%d goroutines after close, %d before:\n%s", g, before, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// Config copies the settings SetPresence and SetKeys change: under -race, an unlocked copy fails here.
+func TestConfigWhileSetPresence(t *testing.T) {
+	n := startNode(t, "127.0.0.2", testPort(t), nil)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 200 {
+			n.SetPresence(Presence{Nick: fmt.Sprint("nick ", i), Absent: i%2 == 0})
+		}
+	}()
+	for range 200 {
+		n.Config()
+	}
+	<-done
+	n.SetKeys(testKeys(t, 0))
+	if c := n.Config(); c.Nick != "nick 199" || c.Absent || c.Keys != testKeys(t, 0) {
+		t.Errorf("Config() after SetPresence and SetKeys: nick %q absent %v keys %p", c.Nick, c.Absent, c.Keys)
+	}
+	if c := n.Config(); c.IntroduceWait != 500*time.Millisecond {
+		t.Errorf("IntroduceWait %v", c.IntroduceWait)
+	}
+}
+
+// IntroduceWait: 0 in a Config literal means the default, a negative value stays (no wait).
+func TestIntroduceWaitDefault(t *testing.T) {
+	for in, want := range map[time.Duration]time.Duration{0: 2 * time.Second, -1: -1, time.Second: time.Second} {
+		n, err := Listen(Config{BindAddr: "127.0.0.2", IntroduceWait: in})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := n.Config().IntroduceWait; got != want {
+			t.Errorf("IntroduceWait %v became %v, want %v", in, got, want)
+		}
+		n.udp.Close()
+		n.tcp.Close()
+	}
+	if DefaultConfig().IntroduceWait != 2*time.Second {
+		t.Errorf("DefaultConfig().IntroduceWait = %v", DefaultConfig().IntroduceWait)
 	}
 }

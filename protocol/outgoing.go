@@ -3,6 +3,7 @@ package protocol
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"hato/protocol/wire"
 )
@@ -13,11 +14,14 @@ import (
 const caps = wire.CapUTF8Opt
 
 // charsetFor says how to write to h: UTF-8 with UTF8OPT for peers that advertise CAPUTF8OPT, plain UTF-8
-// for iptux (which never reads the flag and decodes UTF-8 first), the legacy code page for other known
-// peers. Broadcasts (h == nil) are UTF-8 too: Windows reads the UTF-8 lines of entry packets anyway, and
-// iptux takes legacy bytes for UTF-16, then garbles everything it sends us until our next BR_ENTRY.
-// Legacy peers get their own code page in a unicast BR_ABSENCE once they are known (see onEntry).
-func (n *Node) charsetFor(h *Host) (wire.Codepage, wire.Command) {
+// for iptux (which never reads the flag and decodes UTF-8 first), the legacy code page for other peers
+// known from an entry packet, even where it cannot hold texts (Send reports what was lost). A peer that
+// never announced itself may read either: it gets the code page when that holds texts and our names,
+// otherwise UTF-8 with UTF8OPT, which Windows reads and iptux takes as UTF-8 anyway. Broadcasts
+// (h == nil) are UTF-8 too: Windows reads the UTF-8 lines of entry packets anyway, and iptux takes legacy
+// bytes for UTF-16, then garbles everything it sends us until our next BR_ENTRY. Legacy peers get their
+// own code page in a unicast BR_ABSENCE after each broadcast (see spread).
+func (n *Node) charsetFor(h *Host, texts ...string) (wire.Codepage, wire.Command) {
 	switch {
 	case h == nil:
 		return wire.UTF8, 0
@@ -25,15 +29,29 @@ func (n *Node) charsetFor(h *Host) (wire.Codepage, wire.Command) {
 		return wire.UTF8, wire.UTF8Opt
 	case h.Iptux:
 		return wire.UTF8, 0
-	default:
+	case h.Entry:
 		return n.cfg.Codepage, 0
 	}
+	if lost(n.cfg.Codepage, append([]string{n.cfg.User, n.cfg.Host}, texts...)...) == "" {
+		return n.cfg.Codepage, 0
+	}
+	return wire.UTF8, wire.UTF8Opt
+}
+
+// lost is the characters of texts that cs cannot hold, each once, in order of first appearance.
+func lost(cs wire.Codepage, texts ...string) string {
+	return wire.Lost(strings.Join(texts, "\n"), cs) // '\n' keeps one text's bad bytes from joining the next's
 }
 
 // packet builds a packet with a fresh number and our names in cs.
 func (n *Node) packet(cs wire.Codepage, cmd wire.Command, msg, extra []byte) wire.Packet {
+	return n.numbered(n.nextNo(), cs, cmd, msg, extra)
+}
+
+// numbered builds a packet with our names in cs under a number taken before.
+func (n *Node) numbered(no uint32, cs wire.Codepage, cmd wire.Command, msg, extra []byte) wire.Packet {
 	return wire.Packet{
-		No:    n.nextNo(),
+		No:    no,
 		User:  string(wire.Encode(n.cfg.User, cs)),
 		Host:  string(wire.Encode(n.cfg.Host, cs)),
 		Cmd:   cmd,
@@ -44,7 +62,7 @@ func (n *Node) packet(cs wire.Codepage, cmd wire.Command, msg, extra []byte) wir
 
 // packetFor builds a packet for one peer, in the charset that peer reads.
 func (n *Node) packetFor(h *Host, cmd wire.Command, text string, extra []byte) wire.Packet {
-	cs, flag := n.charsetFor(h)
+	cs, flag := n.charsetFor(h, text)
 	return n.packet(cs, cmd|flag, wire.Encode(text, cs), extra)
 }
 
@@ -69,26 +87,83 @@ func (n *Node) entryOpts() wire.Command {
 }
 
 // entryPacket builds BR_ENTRY, ANSENTRY or BR_ABSENCE in the Windows layout: legacy nick and group,
-// then UTF-8 UN/HN/NN/GN lines. To a known peer it uses that peer's charset.
+// then UTF-8 UN/HN/NN/GN lines. To a peer known from its entry it uses that peer's charset, telling the
+// front end (EventLost) when the code page cannot hold our names; anyone else gets the broadcast's.
 func (n *Node) entryPacket(mode wire.Command, h *Host) wire.Packet {
 	n.mu.Lock()
 	nick, group := n.cfg.Nick, n.cfg.Group
 	n.mu.Unlock()
+	if h != nil && !h.Entry {
+		h = nil
+	}
 	cs, flag := n.charsetFor(h)
+	if h != nil && cs != wire.UTF8 {
+		n.tellLost(*h, lost(cs, nick, group, n.cfg.User, n.cfg.Host))
+	}
 	msg, extra := wire.AppendEntry(wire.Encode(nick, cs), wire.Encode(group, cs),
 		wire.EntryText{User: n.cfg.User, Host: n.cfg.Host, Nick: nick, Group: group, Hato: HatoLevel})
 	return n.packet(cs, mode|n.entryOpts()|flag, msg, extra)
 }
 
-// announce broadcasts BR_ENTRY.
-func (n *Node) announce() { n.broadcast(n.entryPacket(wire.BrEntry, nil)) }
+// tellLost reports (EventLost) the characters of our names a peer's code page cannot hold, once per peer
+// (until it leaves) and set of characters. The event goes out on its own goroutine: entry packets are also built on the
+// callers' (SetPresence's) goroutines, which may be the ones reading events.
+func (n *Node) tellLost(h Host, chars string) {
+	n.mu.Lock()
+	told := n.lostTold[h.key()]
+	n.lostTold[h.key()] = chars
+	n.mu.Unlock()
+	if chars != "" && chars != told {
+		n.after(0, func() { n.emit(Event{Kind: EventLost, Host: h, Text: chars}) })
+	}
+}
+
+// unicastEntry sends an entry packet to one peer, in its charset.
+func (n *Node) unicastEntry(mode wire.Command, h *Host, to netip.AddrPort) {
+	n.entryMu.Lock()
+	defer n.entryMu.Unlock()
+	n.writeTo(n.entryPacket(mode, h), to)
+}
+
+// spread broadcasts an entry packet (and with known, unicasts it to every known host too). Its names are
+// UTF-8, so each known peer that reads another charset gets them again, right after, in its own, in a
+// BR_ABSENCE, which updates the name without asking for an answer. Whatever the order of broadcasts
+// (keys ready, a nick change, the second BR_ENTRY), the last one such a peer hears from us is in its charset.
+func (n *Node) spread(mode wire.Command, known bool) {
+	n.entryMu.Lock()
+	defer n.entryMu.Unlock()
+	p := n.entryPacket(mode, nil)
+	n.broadcast(p)
+	if known {
+		n.unicastKnown(p)
+	}
+	if !n.namesNeedLegacy() {
+		return
+	}
+	for _, h := range n.Hosts() {
+		if n.readsLegacy(&h) {
+			n.writeTo(n.entryPacket(wire.BrAbsence, &h), h.Addr)
+		}
+	}
+}
+
+// readsLegacy reports whether h reads our entry packets in another charset than the broadcast's. Only a
+// peer heard from itself (Version) counts: a host-list row does not say whether it is iptux, which takes
+// legacy bytes for UTF-16 and would then keep garbling what it sends us.
+func (n *Node) readsLegacy(h *Host) bool {
+	if !h.Entry || h.Version == "" {
+		return false
+	}
+	cs, _ := n.charsetFor(h)
+	return cs != wire.UTF8
+}
 
 // Announce broadcasts BR_ENTRY again, so that every peer answers with ANSENTRY (the host list's Refresh).
 func (n *Node) Announce() error {
 	if !n.isRunning() {
 		return fmt.Errorf("announce: %w", ErrClosed)
 	}
-	n.announce()
+	n.spread(wire.BrEntry, false)
 	return nil
 }
 

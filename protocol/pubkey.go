@@ -38,7 +38,7 @@ func (n *Node) SetKeys(k *Keys) {
 	closed, started := n.closed, n.ctx != nil
 	n.mu.Unlock()
 	if started && !closed {
-		n.broadcast(n.entryPacket(wire.BrAbsence, nil))
+		n.spread(wire.BrAbsence, false)
 	}
 }
 

@@ -2,9 +2,12 @@ package protocol
 
 import (
 	"bytes"
+	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -244,5 +247,94 @@ func TestEntryCharsets(t *testing.T) {
 	p, raw = old.expect(t, wire.BrAbsence, 2*time.Second)
 	if !bytes.Contains(raw, []byte(":\x94\xb5\x00\x8aJ\x94\xad\x00")) {
 		t.Errorf("BR_ABSENCE to a legacy peer %q: want CP932 鳩 and 開発", raw)
+	}
+}
+
+// recorder is a raw peer that reads on its own goroutine: it keeps every packet in order of arrival and
+// writes back what answer returns for it (nothing when answer is nil or returns nil).
+type recorder struct {
+	*rawPeer
+	mu  sync.Mutex
+	got []wire.Packet
+}
+
+func newRecorder(t *testing.T, ip string, port int, node netip.AddrPort, answer func(wire.Packet) []string) *recorder {
+	t.Helper()
+	r := &recorder{rawPeer: newRawPeer(t, ip, port, node)}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		buf := make([]byte, maxRecv)
+		for {
+			n, from, err := r.conn.ReadFromUDPAddrPort(buf)
+			if err != nil {
+				return
+			}
+			p, err := wire.Parse(buf[:n])
+			if err != nil {
+				continue
+			}
+			p.Msg, p.Extra = clone(p.Msg), clone(p.Extra)
+			r.mu.Lock()
+			r.got = append(r.got, p)
+			r.mu.Unlock()
+			if answer != nil {
+				for _, b := range answer(p) {
+					r.conn.WriteToUDPAddrPort([]byte(b), from)
+				}
+			}
+		}
+	}()
+	t.Cleanup(func() { r.conn.Close(); <-done })
+	return r
+}
+
+// packets returns what arrived so far.
+func (r *recorder) packets() []wire.Packet {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.got)
+}
+
+// wait returns the first packet of the mode that arrived (or arrives within 5 s) for which match holds.
+func (r *recorder) wait(t *testing.T, mode wire.Command, match func(wire.Packet) bool) wire.Packet {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		for _, p := range r.packets() {
+			if p.Cmd.Mode() == mode && (match == nil || match(p)) {
+				return p
+			}
+		}
+	}
+	t.Fatalf("%s: no %v within 5 s", r.conn.LocalAddr(), mode)
+	return wire.Packet{}
+}
+
+// modes filters what arrived by mode, in order.
+func (r *recorder) modes(modes ...wire.Command) []wire.Packet {
+	var out []wire.Packet
+	for _, p := range r.packets() {
+		if slices.Contains(modes, p.Cmd.Mode()) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// recvMsg acknowledges a SENDMSG that asks for it, as user@host (a Windows peer's answer).
+func recvMsg(p wire.Packet, user, host string) []string {
+	if p.Cmd.Mode() != wire.SendMsg || !p.Cmd.Has(wire.SendCheckOpt) {
+		return nil
+	}
+	return []string{fmt.Sprintf("1:%d:%s:%s:%d:%d\x00", p.No+1_000_000, user, host, wire.RecvMsg, p.No)}
+}
+
+// waitCount waits up to 5 s until count packets of the mode arrived.
+func (r *recorder) waitCount(t *testing.T, mode wire.Command, count int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); len(r.modes(mode)) < count; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d of %d %v within 5 s", r.conn.LocalAddr(), len(r.modes(mode)), count, mode)
+		}
 	}
 }

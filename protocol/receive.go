@@ -135,6 +135,7 @@ func (n *Node) onEntry(from netip.AddrPort, p wire.Packet, now time.Time) {
 		Encoding: e.Encoding,
 		Hato:     e.Hato != "",
 		Seen:     now,
+		Entry:    true,
 		// iptux sets ABSENCEOPT in every entry packet; it has no absence mode to report.
 		Absent: p.Cmd.Has(wire.AbsenceOpt) && !iptux,
 	}
@@ -144,18 +145,18 @@ func (n *Node) onEntry(from netip.AddrPort, p wire.Packet, now time.Time) {
 	h.Nick = firstNonEmpty(e.NN, n.decode(e.Nick, p, hint))
 	h.Group = firstNonEmpty(e.GN, n.decode(e.Group, p, hint))
 
-	merged, isNew := n.learn(h)
+	merged, _, first := n.learn(h)
+	n.introduced(from)
 
 	switch {
 	case p.Cmd.Mode() == wire.BrEntry:
 		// The answer is in the peer's charset.
-		n.after(n.answerDelay(from.Addr()), func() {
-			n.writeTo(n.entryPacket(wire.AnsEntry, &merged), from)
-		})
-	case isNew && !iptux && !merged.Caps.Has(wire.CapUTF8Opt) && n.namesNeedLegacy():
-		// Our broadcast entry carried UTF-8 names; a peer that reads only a legacy code page gets them
-		// again in its charset, in a BR_ABSENCE, which updates the name without asking for an answer.
-		n.writeTo(n.entryPacket(wire.BrAbsence, &merged), from)
+		n.after(n.answerDelay(from.Addr()), func() { n.unicastEntry(wire.AnsEntry, &merged, from) })
+	case (first || p.Cmd.Mode() == wire.AnsEntry) && n.readsLegacy(&merged) && n.namesNeedLegacy():
+		// Our entry packets to peers we did not know, broadcast or unicast (which an ANSENTRY answers),
+		// carry UTF-8 names; a peer that reads only a legacy code page gets them again in its charset,
+		// in a BR_ABSENCE, which updates the name without asking for an answer.
+		n.unicastEntry(wire.BrAbsence, &merged, from)
 	}
 }
 
@@ -187,6 +188,7 @@ func (n *Node) onExit(from netip.AddrPort, p wire.Packet) {
 	delete(n.autoReplied, k)
 	if ok {
 		delete(n.peerKeys, h.Addr)
+		delete(n.lostTold, h.key())
 	}
 	n.mu.Unlock()
 	if ok {
@@ -276,8 +278,8 @@ func (n *Node) addUnknown(from netip.AddrPort, p wire.Packet, now time.Time) *Ho
 	if p.Cmd.Has(wire.NoAddListOpt) {
 		return &h
 	}
-	merged, _ := n.learn(h)
-	n.writeTo(n.entryPacket(wire.BrEntry, &merged), from)
+	merged, _, _ := n.learn(h)
+	n.unicastEntry(wire.BrEntry, &merged, from)
 	return &merged
 }
 
@@ -342,8 +344,11 @@ func (n *Node) onInfo(kind EventKind, from netip.AddrPort, p wire.Packet) {
 }
 
 // learn merges what a packet says about a host into the table and reports a new or changed host.
-func (n *Node) learn(h Host) (merged Host, isNew bool) {
+// first says that the host is now known from an entry packet (or list row) for the first time.
+func (n *Node) learn(h Host) (merged Host, isNew, first bool) {
 	n.mu.Lock()
+	old, ok := n.hosts.get(h.key())
+	first = h.Entry && !(ok && old.Entry)
 	merged, isNew, changed := n.hosts.upsert(h)
 	n.mu.Unlock()
 	switch {
@@ -352,7 +357,7 @@ func (n *Node) learn(h Host) (merged Host, isNew bool) {
 	case changed:
 		n.emit(Event{Kind: EventHostUpdated, Host: merged})
 	}
-	return merged, isNew
+	return merged, isNew, first
 }
 
 func firstNonEmpty(a, b string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -41,12 +42,16 @@ type Delivery struct {
 	Err    error
 	Cipher string // the pair it was encrypted with ("RSA2048+AES256"), or "" when sent in the clear
 	Signed bool
+	// Lost are the characters of the text and the attachment names that the recipient's code page cannot
+	// hold, which it got as '?': each once, in order of first appearance ("" when nothing was lost).
+	Lost string
 }
 
 // Send sends text to each host (one unicast each, the same packet number, MULTICASTOPT when there are
 // several) and waits until all acknowledged or gave up: each packet is resent every SendInterval, SendTries
-// times in all. It returns the packet number and one Delivery per host, in order. The error is for
-// failures before anything was sent (too long, node closed, no recipient).
+// times in all. Recipients that never announced themselves are introduced first (see Introduce). It
+// returns the packet number and one Delivery per host, in order. The error is for failures before the
+// message was sent (too long, node closed, no recipient).
 func (n *Node) Send(ctx context.Context, to []Host, text string, opt SendOptions) (uint32, []Delivery, error) {
 	if len(to) == 0 {
 		return 0, nil, errors.New("send: no recipient")
@@ -68,21 +73,30 @@ func (n *Node) Send(ctx context.Context, to []Host, text string, opt SendOptions
 	if opt.FilesFor != nil {
 		filesFor = opt.FilesFor
 	}
+	to = slices.Clone(to)
+	var strangers []netip.AddrPort
+	for i := range to {
+		to[i] = *n.known(to[i])
+		if !to[i].Entry {
+			strangers = append(strangers, to[i].Addr)
+		}
+	}
+	// A message too long for anyone fails before anything is sent.
+	if err := n.checkSize(to, cmd, text, filesFor, true); err != nil {
+		return 0, nil, err
+	}
+	if len(strangers) > 0 {
+		n.Introduce(ctx, strangers)
+		for i := range to {
+			to[i] = *n.known(to[i])
+		}
+		if err := n.checkSize(to, cmd, text, filesFor, false); err != nil {
+			return 0, nil, err
+		}
+	}
 	no := opt.Packet
 	if no == 0 {
 		no = n.nextNo()
-	}
-	to = slices.Clone(to)
-	for i := range to {
-		h := n.known(to[i])
-		to[i] = *h
-		// The clear packet's size is checked first, so that a message too long for anyone fails before
-		// anything is sent; encryption adds a little (see packetTo).
-		cs, _ := n.charsetFor(h)
-		p := n.packetFor(h, withFiles(cmd, filesFor(*h)), text, wire.Encode(filesFor(*h), cs))
-		if b := p.Bytes(); len(b) > sendLimit(h) {
-			return 0, nil, fmt.Errorf("send to %s: %d bytes, limit %d: %w", h.DisplayName(), len(b), sendLimit(h), ErrTooLong)
-		}
 	}
 
 	out := make([]Delivery, len(to))
@@ -92,11 +106,13 @@ func (n *Node) Send(ctx context.Context, to []Host, text string, opt SendOptions
 		go func() {
 			defer wg.Done()
 			files := filesFor(to[i])
-			b, alg, err := n.packetTo(ctx, &to[i], no, withFiles(cmd, files), text, files, to)
+			cs, flag := n.charsetFor(&to[i], text, files)
+			b, alg, err := n.packetTo(ctx, &to[i], no, cs, withFiles(cmd, files)|flag, text, files, to)
 			if err == nil {
 				err = n.sendUntilAck(ctx, b, wire.RecvMsg, no, to[i].Addr, n.cfg.SendInterval, n.cfg.SendTries)
 			}
-			out[i] = Delivery{Host: to[i], Err: err, Signed: alg&(crypt.SignSHA1|crypt.SignSHA256) != 0}
+			out[i] = Delivery{Host: to[i], Err: err, Signed: alg&(crypt.SignSHA1|crypt.SignSHA256) != 0,
+				Lost: lost(cs, text, files)}
 			if alg != 0 {
 				out[i].Cipher = cipherName(alg)
 			}
@@ -111,19 +127,35 @@ func (n *Node) Send(ctx context.Context, to []Host, text string, opt SendOptions
 	return no, out, nil
 }
 
-// packetTo builds one recipient's SENDMSG: in its charset, encrypted when it can read that.
+// checkSize fails when the clear message does not fit in one datagram for a recipient; encryption adds
+// a little (see packetTo). Before the introduction (early) a recipient not known from its entry is
+// measured in the legacy code page, the smallest charset it may turn out to read.
+func (n *Node) checkSize(to []Host, cmd wire.Command, text string, filesFor func(Host) string, early bool) error {
+	for i := range to {
+		h := &to[i]
+		files := filesFor(*h)
+		cs, flag := n.charsetFor(h, text, files)
+		if early && !h.Entry {
+			cs, flag = n.cfg.Codepage, 0
+		}
+		p := n.numbered(math.MaxUint32, cs, withFiles(cmd, files)|flag, wire.Encode(text, cs), wire.Encode(files, cs))
+		if b := p.Bytes(); len(b) > sendLimit(h) {
+			return fmt.Errorf("send to %s: %d bytes, limit %d: %w", h.DisplayName(), len(b), sendLimit(h), ErrTooLong)
+		}
+	}
+	return nil
+}
+
+// packetTo builds one recipient's SENDMSG in cs (cmd has its UTF8OPT), encrypted when it can read that.
 // alg is the algorithm set it was encrypted with, 0 in the clear.
-func (n *Node) packetTo(ctx context.Context, h *Host, no uint32, cmd wire.Command, text, files string,
+func (n *Node) packetTo(ctx context.Context, h *Host, no uint32, cs wire.Codepage, cmd wire.Command, text, files string,
 	all []Host) (b []byte, alg crypt.Caps, err error) {
-	cs, flag := n.charsetFor(h)
-	cmd, msg, extra, alg, err := n.encryptFor(ctx, h, no, cmd|flag, wire.Encode(text, cs), wire.Encode(files, cs),
+	cmd, msg, extra, alg, err := n.encryptFor(ctx, h, no, cmd, wire.Encode(text, cs), wire.Encode(files, cs),
 		recipientList(all, cs))
 	if err != nil {
 		return nil, 0, err
 	}
-	p := n.packet(cs, cmd, msg, extra)
-	p.No = no
-	b = p.Bytes()
+	b = n.numbered(no, cs, cmd, msg, extra).Bytes()
 	if len(b) > sendLimit(h) {
 		return nil, 0, fmt.Errorf("send to %s: %d bytes once encrypted, limit %d: %w", h.DisplayName(), len(b),
 			sendLimit(h), ErrTooLong)
@@ -258,10 +290,11 @@ func (n *Node) SetPresence(p Presence) {
 		clear(n.autoReplied)
 	}
 	n.cfg.Absent, n.cfg.AbsenceText = p.Absent, p.AbsenceText
-	closed := n.closed
+	// Before Run the first BR_ENTRY carries the new presence; nothing is sent yet.
+	live := n.ctx != nil && !n.closed
 	n.mu.Unlock()
-	if !closed {
-		n.broadcast(n.entryPacket(wire.BrAbsence, nil))
+	if live {
+		n.spread(wire.BrAbsence, false)
 	}
 }
 

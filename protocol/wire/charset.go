@@ -2,6 +2,7 @@ package wire
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -115,8 +116,22 @@ func validUTF8(b []byte) string {
 // message is never refused or cut for one character. x/text would write 0x1A (SUB) instead, which
 // Windows shows as a box or drops.
 func Encode(s string, cs Codepage) []byte {
+	b, _ := EncodeLossy(s, cs)
+	return b
+}
+
+// Lost is the characters of s that cs cannot hold, as EncodeLossy reports them, in one string: ""
+// when s goes through cs whole.
+func Lost(s string, cs Codepage) string {
+	_, lost := EncodeLossy(s, cs)
+	return string(lost)
+}
+
+// EncodeLossy is Encode that also says what it wrote as '?': each such character once, in order of first
+// appearance (U+FFFD stands for bytes of s that are not UTF-8). Look-alikes (premap) are not losses.
+func EncodeLossy(s string, cs Codepage) (_ []byte, lost []rune) {
 	if !cs.legacy() || isASCIIString(s) {
-		return []byte(s)
+		return []byte(s), nil
 	}
 	enc := cs.encoder()
 	src := []byte(s)
@@ -152,8 +167,11 @@ func Encode(s string, cs Codepage) []byte {
 		}
 		dst[n] = '?' // size >= 1 bytes of src were consumed, so there is room
 		n++
+		if !slices.Contains(lost, r) {
+			lost = append(lost, r)
+		}
 	}
-	return dst[:n]
+	return dst[:n], lost
 }
 
 // premap gives the look-alike that cs has for a character it lacks. CP932 and CP936 map some JIS and

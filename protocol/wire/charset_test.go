@@ -42,6 +42,36 @@ func TestEncode(t *testing.T) {
 	}
 }
 
+// EncodeLossy writes exactly Encode's bytes and names what became '?': each character once, in order.
+func TestEncodeLossy(t *testing.T) {
+	cases := []struct {
+		cs   Codepage
+		text string
+		wire string
+		lost string
+	}{
+		{CP932, "鳩ハト", "\x94\xb5\x83\x6e\x83\x67", ""},
+		{CP932, "你好", "?\x8d\x44", "你"},
+		{CP932, "a😀b你😀你c", "a?b???c", "😀你"},
+		{CP932, "〜¥鸽子", "\x81\x60\\?\x8e\x71", "鸽"}, // look-alikes are not losses
+		{CP932, "bad\xffx\xfe", "bad?x?", "\uFFFD"},
+		{CP932, "?\uFFFD", "??", "\uFFFD"}, // a '?' of the text is not a loss
+		{CP932, "plain ascii", "plain ascii", ""},
+		{GBK, "鸽子😀한", "\xb8\xeb\xd7\xd3??", "😀한"},
+		{GBK, "€¥‾", "\x80\xa3\xa4\xa3\xfe", ""},
+		{UTF8, "😀\xff", "😀\xff", ""},
+	}
+	for _, c := range cases {
+		b, lost := EncodeLossy(c.text, c.cs)
+		if string(b) != c.wire || string(lost) != c.lost {
+			t.Errorf("EncodeLossy(%q, %v) = %q, %q; want %q, %q", c.text, c.cs, b, string(lost), c.wire, c.lost)
+		}
+		if got := Lost(c.text, c.cs); got != c.lost {
+			t.Errorf("Lost(%q, %v) = %q, want %q", c.text, c.cs, got, c.lost)
+		}
+	}
+}
+
 func TestDecode(t *testing.T) {
 	cases := []struct {
 		cs   Codepage

@@ -137,6 +137,12 @@ func FuzzDecode(f *testing.F) {
 			if strings.ContainsRune(Decode(enc, cs), utf8.RuneError) {
 				t.Fatalf("Encode(%q, %v) = %q does not decode cleanly", b, cs, enc)
 			}
+			// EncodeLossy writes the same bytes, and a '?' beyond those of the text only for what it reports.
+			same, lost := EncodeLossy(string(b), cs)
+			extra := bytes.Count(enc, []byte("?")) - bytes.Count(b, []byte("?"))
+			if !bytes.Equal(same, enc) || (len(lost) == 0) != (extra == 0) || extra < len(lost) {
+				t.Fatalf("EncodeLossy(%q, %v) = %q, %q; Encode gave %q", b, cs, same, string(lost), enc)
+			}
 		}
 	})
 }

@@ -1,25 +1,34 @@
 // Hato is an IP Messenger compatible LAN messenger: the desktop app by default, headless subcommands
-// (serve, list, send) for scripts and servers.
+// (serve, list, send, fetch, history) for scripts and servers.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
+	"strings"
 
 	"hato/cli"
-	"hato/protocol"
 	"hato/ui"
 )
 
 func main() {
-	if len(os.Args) > 1 {
+	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "--profile") && !strings.HasPrefix(os.Args[1], "--port") &&
+		!strings.HasPrefix(os.Args[1], "--bind") {
 		os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 	}
+	// The app: `hato [--profile DIR] [--port N] [--bind ADDR]`; each profile is its own Hato.
+	fs := flag.NewFlagSet("hato", flag.ExitOnError)
+	o := ui.Options{Commands: cli.Remote}
+	fs.StringVar(&o.Profile, "profile", "", "the folder of this Hato's settings, keys and history (default: the app's)")
+	fs.IntVar(&o.Port, "port", 0, "UDP and TCP port for this start (saved in the profile)")
+	fs.StringVar(&o.Bind, "bind", "", "local IPv4 address for this start (saved in the profile)")
+	fs.Parse(os.Args[1:])
 	if !ui.HasDisplay() {
 		fmt.Fprintln(os.Stderr, "hato: no display, running the node headless (hato serve); see hato help")
-		os.Exit(cli.Main([]string{"serve"}, os.Stdout, os.Stderr))
+		os.Exit(cli.Main(append([]string{"serve"}, os.Args[1:]...), os.Stdout, os.Stderr))
 	}
-	if err := ui.Run(protocol.DefaultConfig()); err != nil {
+	if err := ui.Run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "hato:", err)
 		os.Exit(1)
 	}

@@ -7,17 +7,24 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"hato/messenger"
 )
 
-// commands are the subcommands by name.
-var commands = map[string]func(ctx context.Context, args []string, stdout, stderr io.Writer) int{
-	"serve":   serve,
-	"list":    list,
-	"send":    send,
-	"history": historyCmd,
-	"fetch":   fetch,
+// command is a subcommand: it parses args and runs in e (its own process, or a running Hato).
+type command func(ctx context.Context, e *env, args []string, stdout, stderr io.Writer) int
+
+// commands are the subcommands by name (filled in init: they refer to Remote, which refers to them).
+var commands map[string]command
+
+func init() {
+	commands = map[string]command{"serve": serveIn, "list": listIn, "send": sendIn, "history": historyIn, "fetch": fetchIn}
 }
+
+// remoteCommands are those a running Hato carries out for another process (serve is a Hato itself).
+var remoteCommands = map[string]bool{"list": true, "send": true, "history": true, "fetch": true}
 
 // IsCommand reports whether arg names a headless subcommand (or asks for help).
 // IsCommand is kept for callers that dispatch themselves.
@@ -39,7 +46,24 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	return run(ctx, args[1:], stdout, stderr)
+	return run(ctx, localEnv(args[0], args[1:]), args[1:], stdout, stderr)
+}
+
+// localEnv is the env of a command run in this process.
+func localEnv(name string, args []string) *env {
+	cwd, _ := os.Getwd()
+	return &env{args: append([]string{name}, args...), cwd: cwd}
+}
+
+// Remote runs a subcommand that arrived on h's control endpoint (messenger.Config.Commands): args are
+// the caller's command line after "hato", cwd its folder.
+func Remote(ctx context.Context, h *messenger.Hato, args []string, cwd string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || !remoteCommands[args[0]] {
+		fmt.Fprintf(stderr, "hato: a running Hato carries out list, send, fetch and history, not %q\n", strings.Join(args, " "))
+		return 2
+	}
+	stdout, stderr = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
+	return commands[args[0]](ctx, &env{args: args, running: h, cwd: cwd}, args[1:], stdout, stderr)
 }
 
 const usage = `Hato: an IP Messenger compatible LAN messenger.

@@ -41,6 +41,7 @@ func startServe(t *testing.T, args ...string) *server {
 	pr, pw := io.Pipe()
 	s := &server{lines: make(chan map[string]any, 256), stop: cancel, code: make(chan int, 1)}
 	var stderr syncBuffer
+	args = withProfile(t, args)
 	go func() {
 		s.code <- serve(ctx, args, pw, &stderr)
 		pw.Close()
@@ -93,8 +94,19 @@ func (s *server) wait(t *testing.T, match func(map[string]any) bool) map[string]
 func run(t *testing.T, cmd func(context.Context, []string, io.Writer, io.Writer) int, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code := cmd(context.Background(), args, &out, &errOut)
+	code := cmd(context.Background(), withProfile(t, args), &out, &errOut)
 	return code, out.String(), errOut.String()
+}
+
+// withProfile gives a command a profile of its own unless it names one: every node of a test is
+// another user, and one profile is one Hato.
+func withProfile(t *testing.T, args []string) []string {
+	for _, a := range args {
+		if a == "--profile" || strings.HasPrefix(a, "--profile=") {
+			return args
+		}
+	}
+	return append([]string{"--profile", t.TempDir()}, args...)
 }
 
 func TestSendToServe(t *testing.T) {

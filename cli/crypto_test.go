@@ -91,9 +91,6 @@ func TestRequireEncryption(t *testing.T) {
 // another's fingerprinted name is dropped with a reason.
 func TestFingerprintNames(t *testing.T) {
 	port := freePort(t)
-	if code, _, errOut := run(t, serve, "--fingerprint-name", "--port", port); code != 2 || !strings.Contains(errOut, "--profile") {
-		t.Errorf("--fingerprint-name without --profile: exit %d, %q", code, errOut)
-	}
 	srv := startServe(t, "--bind", "127.0.0.2", "--port", port, "--user", "boss", "--fingerprint-name",
 		"--profile", filepath.Join(t.TempDir(), "boss"))
 	ready := srv.wait(t, func(m map[string]any) bool { return m["event"] == "keys" })

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"hato/messenger"
 	"hato/protocol"
 	"hato/protocol/wire"
 	"hato/transfer"
@@ -15,7 +16,11 @@ import (
 // fetch downloads attachments of an offer that `hato serve` printed (its packet and offer fields), for
 // instance to resume a download that was interrupted.
 func fetch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, c := newFlags("fetch", stderr)
+	return fetchIn(ctx, localEnv("fetch", args), args, stdout, stderr)
+}
+
+func fetchIn(ctx context.Context, e *env, args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("fetch", e, stderr)
 	from := fs.String("from", "", "the sender: IP[:PORT], user@host or nickname")
 	packet := fs.Uint("packet", 0, "the offer's packet number (the message event's packet)")
 	offer := fs.String("offer", "", "the attachment list (the message event's offer)")
@@ -23,8 +28,7 @@ func fetch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var ids stringList
 	fs.Var(&ids, "id", "fetch only this file id (repeatable; default all)")
 	timeout := fs.Duration("timeout", time.Hour, "give up after this long")
-	cfg, code, ok := c.parse(fs, args, stderr)
-	if !ok {
+	if code, ok := c.parse(args, stderr); !ok {
 		return code
 	}
 	if *from == "" || *packet == 0 || *packet > 1<<32-1 || *offer == "" {
@@ -43,23 +47,21 @@ func fetch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hato fetch: no file of the offer matches --id")
 		return 2
 	}
+	*dir = e.path(*dir)
 	if fi, err := os.Stat(*dir); err != nil || !fi.IsDir() {
 		fmt.Fprintf(stderr, "hato fetch: --download %s: not a folder\n", *dir)
 		return 2
 	}
-	cfg.EntryRepeat = 0
-	cfg.Files = transfer.NewServer(transfer.ServerConfig{Logger: cfg.Logger})
-	node, err := listen(cfg, true)
-	if err != nil {
-		fmt.Fprintln(stderr, "hato fetch:", err)
-		return 1
-	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	defer runInBackground(node)()
+	h, stop, code, done := c.hato(ctx, messenger.Config{Tune: shortLived, ProgressEvery: time.Second}, stdout, stderr)
+	if done {
+		return code
+	}
+	defer stop()
 
 	// The sender's entry tells whether it is Hato (resume) and whether it reads UTF-8.
-	hosts, err := resolve(ctx, node, []string{*from})
+	hosts, err := h.Resolve(ctx, []string{*from}, 3*time.Second)
 	if err != nil {
 		fmt.Fprintln(stderr, "hato fetch:", err)
 		return 1
@@ -70,17 +72,25 @@ func fetch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		m.Cmd |= wire.UTF8Opt
 	}
 	out := newLineWriter(stdout)
-	xfer := make(chan transfer.Event, 64)
-	printed := printEach(xfer, func(ev transfer.Event) { out.write(fromTransfer(ev)) })
-	f := &transfer.Fetcher{Node: node, Dir: *dir, Events: xfer, ProgressEvery: time.Second}
+	events, unsubscribe := h.Subscribe()
+	printed := make(chan struct{})
+	go func() {
+		defer close(printed)
+		for ev := range events {
+			if t := ev.Transfer; t != nil && t.Packet == m.Packet && t.Addr == sender.Addr && fetchEvent(t.Kind) {
+				out.write(fromTransfer(*t))
+			}
+		}
+	}()
 	failed := 0
 	for _, file := range files {
-		if _, err := f.Fetch(ctx, m, file); err != nil {
+		if _, err := h.Fetch(ctx, m, file, *dir); err != nil {
 			failed++
 		}
 	}
-	close(xfer)
-	printed()
+	h.FlushTransfers()
+	unsubscribe()
+	<-printed
 	if failed > 0 {
 		fmt.Fprintf(stderr, "hato fetch: %d of %d failed\n", failed, len(files))
 		return 1
@@ -103,4 +113,9 @@ func pick(files []transfer.File, ids []string) []transfer.File {
 		}
 	}
 	return out
+}
+
+// fetchEvent reports whether a transfer event is a fetch's (not our file server's).
+func fetchEvent(k transfer.EventKind) bool {
+	return k == transfer.EventProgress || k == transfer.EventSaved || k == transfer.EventFetchFailed
 }

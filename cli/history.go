@@ -8,88 +8,30 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"hato/history"
-	"hato/protocol"
-	"hato/transfer"
+	"hato/messenger"
 )
-
-// historyFile is where a profile keeps its message history.
-const historyFile = "history.db"
-
-// openHistory opens the profile's history, or returns nil without a profile.
-func (c *common) openHistory() (*history.Store, error) {
-	if c.profile == "" {
-		return nil, nil
-	}
-	st, err := history.Open(filepath.Join(c.profile, historyFile))
-	if err != nil {
-		return nil, fmt.Errorf("history: %w", err)
-	}
-	return st, nil
-}
-
-// recordInto makes cfg store every received message in st before it is acknowledged; with openErr (the
-// history could not be opened) every message is reported not saved.
-func recordInto(cfg *protocol.Config, st *history.Store, openErr error) {
-	cfg.Record = func(m *protocol.Message) error {
-		if openErr != nil {
-			return openErr
-		}
-		r := history.Received(m)
-		if err := st.Add(&r); err != nil {
-			return err
-		}
-		m.RecordID = r.ID
-		return nil
-	}
-}
-
-// recordSent keeps a sent message in the profile's history, one record per recipient (nothing without
-// a profile). Failing to is reported, not fatal: the message went out.
-func (c *common) recordSent(no uint32, text string, opt protocol.SendOptions, sources []transfer.Source,
-	images []transfer.InlineImage, deliveries []protocol.Delivery, stderr io.Writer) {
-	st, err := c.openHistory()
-	if err != nil {
-		fmt.Fprintln(stderr, "hato send: not saved in the history:", err)
-	}
-	if st == nil {
-		return
-	}
-	defer st.Close()
-	files := make([]transfer.File, len(sources))
-	for i, s := range sources {
-		files[i] = s.File
-	}
-	for _, d := range deliveries {
-		r := history.Sent(d, no, text, opt, files, images, len(deliveries) > 1)
-		if err := st.Add(&r); err != nil {
-			fmt.Fprintln(stderr, "hato send: not saved in the history:", err)
-			return
-		}
-	}
-}
 
 // historyCmd prints the profile's messages, newest first: all, those matching QUERY, of a peer, since
 // a time.
 func historyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, c := newFlags("history", stderr)
+	return historyIn(ctx, localEnv("history", args), args, stdout, stderr)
+}
+
+func historyIn(ctx context.Context, e *env, args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("history", e, stderr)
 	peer := fs.String("peer", "", "only messages with this peer (user, host, nickname or address)")
 	since := fs.String("since", "", "only messages since: a duration (24h, 7d) or a date (2006-01-02)")
 	limit := fs.Int("limit", 100, "at most this many messages")
 	asJSON := fs.Bool("json", false, "print a JSON array")
 	export := fs.String("export", "", "write the whole history to FILE in IP Messenger's log format (ipmsg.log)")
 	importLog := fs.String("import", "", "add the messages of an IP Messenger log FILE (ipmsg.log, CP932 or UTF-8)")
-	if _, code, ok := c.parse(fs, args, stderr); !ok {
+	if code, ok := c.parse(args, stderr); !ok {
 		return code
-	}
-	if c.profile == "" {
-		fmt.Fprintln(stderr, "hato history: give --profile DIR (the history lives in the profile)")
-		return 2
 	}
 	q := history.Query{Text: strings.Join(fs.Args(), " "), Peer: *peer, Limit: *limit}
 	if *since != "" {
@@ -100,17 +42,16 @@ func historyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		q.Since = t
 	}
-	st, err := c.openHistory()
-	if err != nil {
-		fmt.Fprintln(stderr, "hato history:", err)
-		return 1
+	st, release, code, done := c.history(ctx, stdout, stderr)
+	if done {
+		return code
 	}
-	defer st.Close()
+	defer release()
 	switch {
 	case *export != "":
-		return exportLog(st, *export, stdout, stderr)
+		return exportLog(st, e.path(*export), stdout, stderr)
 	case *importLog != "":
-		return importIPMsgLog(st, *importLog, stdout, stderr)
+		return importIPMsgLog(st, e.path(*importLog), stdout, stderr)
 	}
 	hits, err := st.Search(q)
 	if err != nil {
@@ -139,6 +80,31 @@ func historyCmd(ctx context.Context, args []string, stdout, stderr io.Writer) in
 			strings.ReplaceAll(h.Text, "\n", "\n    "))
 	}
 	return 0
+}
+
+// history is the profile's message store: the running Hato's (the command is handed to it, or runs
+// in it), or opened here when none runs.
+func (c *common) history(ctx context.Context, stdout, stderr io.Writer) (st *history.Store, release func(), code int, done bool) {
+	if h := c.env.running; h != nil {
+		st, err := h.History()
+		if st == nil {
+			if err == nil {
+				err = errors.New("this Hato keeps no history (it runs without a profile)")
+			}
+			fmt.Fprintln(stderr, "hato history:", err)
+			return nil, nil, 1, true
+		}
+		return st, func() {}, 0, false
+	}
+	if code, ok := c.forward(ctx, stdout, stderr); ok {
+		return nil, nil, code, true
+	}
+	st, err := history.Open(messenger.HistoryPath(c.dir))
+	if err != nil {
+		fmt.Fprintln(stderr, "hato history:", err)
+		return nil, nil, 1, true
+	}
+	return st, func() { st.Close() }, 0, false
 }
 
 // exportLog writes the history as an IP Messenger log file (created, never overwritten).

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"hato/history"
+	"hato/messenger"
 	"hato/protocol"
 )
 
@@ -78,8 +79,8 @@ func TestHistoryCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "<- 送信者: 会議の議事録です") {
 		t.Errorf("table output %q", out)
 	}
-	if code, _, errOut := run(t, historyCmd, "x"); code != 2 || !strings.Contains(errOut, "--profile") {
-		t.Errorf("without a profile: exit %d %q", code, errOut)
+	if code, out, errOut := run(t, historyCmd, "x"); code != 0 || out != "" {
+		t.Errorf("a new profile: exit %d %q %q", code, out, errOut)
 	}
 }
 
@@ -147,7 +148,7 @@ func TestKilledServeKeepsAcknowledgedMessages(t *testing.T) {
 	<-killed
 	rx.Wait()
 
-	st, err := history.Open(filepath.Join(profile, historyFile))
+	st, err := history.Open(messenger.HistoryPath(profile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +171,7 @@ func TestServeWithDamagedHistory(t *testing.T) {
 	port := freePort(t)
 	profile := filepath.Join(t.TempDir(), "rx")
 	os.MkdirAll(profile, 0o700)
-	os.WriteFile(filepath.Join(profile, historyFile), []byte("this is not a database, it is a text file"), 0o600)
+	os.WriteFile(messenger.HistoryPath(profile), []byte("this is not a database, it is a text file"), 0o600)
 	srv := startServe(t, "--bind", "127.0.0.2", "--port", port, "--user", "rx", "--profile", profile)
 	code, out, errOut := run(t, send, "--bind", "127.0.0.3", "--port", port, "--user", "tx", "--broadcast-addr", "127.0.0.2",
 		"--to", "127.0.0.2", "still arrives")

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"hato/messenger"
 	"hato/protocol"
 	"hato/protocol/crypt"
 	"hato/protocol/wire"
@@ -115,7 +116,7 @@ func fromTransfer(ev transfer.Event) jsonEvent {
 	return out
 }
 
-func fromEvent(ev protocol.Event) jsonEvent {
+func fromEvent(ev messenger.Event) jsonEvent {
 	out := jsonEvent{Event: string(ev.Kind), Packet: ev.Packet}
 	if m := ev.Message; m != nil {
 		from := toJSONHost(m.From)
@@ -130,15 +131,14 @@ func fromEvent(ev protocol.Event) jsonEvent {
 			out.To = append(out.To, r.User+"@"+r.Host)
 		}
 		if m.Files != "" {
-			files, err := transfer.ParseFileList(m.Files)
-			out.Files, out.Offer = make([]jsonFile, 0, len(files)), m.Files
-			for _, f := range files {
+			out.Files, out.Offer = make([]jsonFile, 0, len(ev.Files)), m.Files
+			for _, f := range ev.Files {
 				out.Files = append(out.Files, toJSONFile(f))
 			}
-			if err != nil {
-				out.Error = err.Error()
+			if ev.FilesErr != nil {
+				out.Error = ev.FilesErr.Error()
 			}
-			for _, p := range transfer.PlaceImages(m.Text, files) {
+			for _, p := range ev.Images {
 				out.Images = append(out.Images, jsonImage{ID: p.File.ID, Name: p.File.Name, Size: p.File.Size,
 					At: utf8.RuneCountInString(m.Text[:p.At])})
 			}
@@ -148,7 +148,7 @@ func fromEvent(ev protocol.Event) jsonEvent {
 	h := toJSONHost(ev.Host)
 	out.Host = &h
 	switch ev.Kind {
-	case protocol.EventInfo, protocol.EventAbsenceInfo, protocol.EventListReceived:
+	case protocol.EventInfo, protocol.EventAbsenceInfo, protocol.EventListReceived, protocol.EventLost:
 		out.Text = &ev.Text
 	case protocol.EventRejected:
 		out.Error = ev.Text

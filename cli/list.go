@@ -8,24 +8,38 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"hato/protocol"
+	"hato/messenger"
 )
 
 func list(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs, c := newFlags("list", stderr)
+	return listIn(ctx, localEnv("list", args), args, stdout, stderr)
+}
+
+func listIn(ctx context.Context, e *env, args []string, stdout, stderr io.Writer) int {
+	fs, c := newFlags("list", e, stderr)
 	wait := fs.Duration("wait", 3*time.Second, "how long to collect answers")
 	asJSON := fs.Bool("json", false, "print a JSON array")
-	cfg, code, ok := c.parse(fs, args, stderr)
-	if !ok {
+	if code, ok := c.parse(args, stderr); !ok {
 		return code
 	}
-	cfg.EntryRepeat = 0
-	node, err := listen(cfg, true)
-	if err != nil {
-		fmt.Fprintln(stderr, "hato list:", err)
-		return 1
+	h, stop, code, done := c.hato(ctx, messenger.Config{Tune: shortLived}, stdout, stderr)
+	if done {
+		return code
 	}
-	hosts := runFor(ctx, node, *wait)
+	defer stop()
+	<-h.Ready()
+	if e.running != nil {
+		// A running Hato knows the LAN already; it asks again so that the list is as fresh as a new node's.
+		if err := h.Refresh(); err != nil {
+			fmt.Fprintln(stderr, "hato list:", err)
+			return 1
+		}
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(*wait):
+	}
+	hosts := h.Hosts()
 	if *asJSON {
 		out := make([]jsonHost, 0, len(hosts))
 		for _, h := range hosts {
@@ -48,22 +62,4 @@ func list(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	tw.Flush()
 	return 0
-}
-
-// runFor runs the node for d (or until ctx ends), then stops it and returns the hosts it learned.
-func runFor(ctx context.Context, node *protocol.Node, d time.Duration) []protocol.Host {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		node.Run(ctx, nil)
-	}()
-	select {
-	case <-ctx.Done():
-	case <-time.After(d):
-	}
-	hosts := node.Hosts()
-	cancel()
-	<-done
-	return hosts
 }

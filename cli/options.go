@@ -2,43 +2,52 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
 	"log/slog"
-	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
+	"hato/messenger"
+	"hato/messenger/control"
 	"hato/protocol"
-	"hato/protocol/wire"
 )
 
-// settings are the common options; a profile keeps them in settings.json.
-type settings struct {
-	Port       int      `json:"port,omitempty"`
-	Bind       string   `json:"bind,omitempty"`
-	Nick       string   `json:"nick,omitempty"`
-	Group      string   `json:"group,omitempty"`
-	User       string   `json:"user,omitempty"`
-	Host       string   `json:"host,omitempty"`
-	Broadcasts []string `json:"broadcast_addrs,omitempty"`
-	Codepage   string   `json:"codepage,omitempty"`
-	// RequireEncryption: never send a message in the clear. FingerprintName: "user-<fp>" as user name.
-	RequireEncryption bool `json:"require_encryption,omitempty"`
-	FingerprintName   bool `json:"fingerprint_name,omitempty"`
+// common registers the common flags on fs; call parse after.
+type common struct {
+	flags   messenger.Settings
+	profile string // --profile as given; "" is the app's own profile
+	verbose bool
+
+	fs  *flag.FlagSet
+	env *env
+	set messenger.Settings // the profile's settings with the flags given on top
+	dir string             // the profile folder in use
 }
 
-// common registers the common flags on fs; call load after fs.Parse.
-type common struct {
-	flags   settings
-	profile string
-	verbose bool
+// env is where a command runs: in its own process, or inside a running Hato that took it from the
+// control endpoint (then relative paths are the caller's, taken from cwd).
+type env struct {
+	args    []string        // the whole command line after "hato", to hand to a running Hato
+	running *messenger.Hato // the Hato this command runs in; nil in its own process
+	cwd     string
 }
+
+// path makes a path given on the command line absolute, against the caller's folder.
+func (e *env) path(p string) string {
+	if p == "" || filepath.IsAbs(p) || e.cwd == "" {
+		return p
+	}
+	return filepath.Join(e.cwd, p)
+}
+
+// nodeFlags are the common flags that shape the node; a running Hato keeps its own.
+var nodeFlags = []string{"port", "bind", "nick", "group", "user", "host", "broadcast-addr", "codepage",
+	"require-encryption", "fingerprint-name"}
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.flags.Port, "port", protocol.DefaultPort, "UDP and TCP port")
@@ -58,163 +67,220 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.BoolVar(&c.flags.RequireEncryption, "require-encryption", false,
 		"never send unencrypted: fail for peers without encryption instead")
 	fs.BoolVar(&c.flags.FingerprintName, "fingerprint-name", false,
-		"append the key's fingerprint to the user name (user-<16 hex>) so that nobody can use it; needs --profile")
-	fs.StringVar(&c.profile, "profile", "", "directory that keeps this instance's settings and keys")
+		"append the key's fingerprint to the user name (user-<16 hex>) so that nobody can use it")
+	fs.StringVar(&c.profile, "profile", "", "folder that keeps this Hato's settings, keys and history (default: the app's)")
 	fs.BoolVar(&c.verbose, "verbose", false, "log protocol details to stderr")
 }
 
-// config merges the profile's saved settings with the flags given (flags win), saves the result back to
-// the profile, and builds the node's Config.
-func (c *common) config(fs *flag.FlagSet, stderr io.Writer) (protocol.Config, error) {
-	s := c.flags
-	if c.profile != "" {
-		saved, err := loadSettings(c.profile)
+// given lists the flags set on the command line.
+func (c *common) given() map[string]bool {
+	set := map[string]bool{}
+	c.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
+// settings merges the profile's saved settings with the flags given (flags win). An explicit
+// --profile keeps them for next time; the app's own profile is never changed by a command's flags.
+func (c *common) settings() error {
+	dir := c.env.path(c.profile)
+	if dir == "" {
+		d, err := messenger.DefaultProfile()
 		if err != nil {
-			return protocol.Config{}, err
+			return err
 		}
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-		s = merge(saved, c.flags, set)
-		if err := saveSettings(c.profile, s); err != nil {
-			return protocol.Config{}, err
-		}
+		dir = d
 	}
-	cfg := protocol.DefaultConfig()
-	cs, err := wire.ParseCodepage(s.Codepage)
+	c.dir = dir
+	saved, err := messenger.LoadSettings(dir)
 	if err != nil {
-		return cfg, fmt.Errorf("--codepage: %w", err)
+		return err
 	}
-	if s.Port < 0 || s.Port > 65535 {
-		return cfg, fmt.Errorf("--port %d: must be 1..65535", s.Port)
+	c.set = merge(saved, c.flags, c.given())
+	if c.set.Codepage == "" {
+		c.set.Codepage = "cp932"
 	}
-	cfg.Port, cfg.BindAddr, cfg.Codepage, cfg.Destinations = s.Port, s.Bind, cs, s.Broadcasts
-	cfg.Nick, cfg.Group = s.Nick, s.Group
-	cfg.RequireEncryption, cfg.FingerprintName = s.RequireEncryption, s.FingerprintName
-	if cfg.FingerprintName && c.profile == "" {
-		return cfg, errors.New("--fingerprint-name needs --profile: the name must stay the same across starts")
-	}
-	if s.User != "" {
-		cfg.User = s.User
-	}
-	if s.Host != "" {
-		cfg.Host = s.Host
-	}
-	level := slog.LevelWarn
-	if c.verbose {
-		level = slog.LevelDebug
-	}
-	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	return cfg, nil
-}
-
-// merge takes each setting from the flags when that flag was given, else from the profile.
-func merge(saved, flags settings, set map[string]bool) settings {
-	out := flags
-	pick := func(name string, dst *string, savedVal string) {
-		if !set[name] && savedVal != "" {
-			*dst = savedVal
+	if err := c.set.Validate(); err != nil {
+		var se *messenger.SettingError
+		if errors.As(err, &se) {
+			return fmt.Errorf("--%s: %w", flagName(se.Field), se.Err)
 		}
+		return err
 	}
-	if !set["port"] && saved.Port != 0 {
-		out.Port = saved.Port
-	}
-	pick("bind", &out.Bind, saved.Bind)
-	pick("nick", &out.Nick, saved.Nick)
-	pick("group", &out.Group, saved.Group)
-	pick("user", &out.User, saved.User)
-	pick("host", &out.Host, saved.Host)
-	pick("codepage", &out.Codepage, saved.Codepage)
-	if !set["require-encryption"] {
-		out.RequireEncryption = saved.RequireEncryption
-	}
-	if !set["fingerprint-name"] {
-		out.FingerprintName = saved.FingerprintName
-	}
-	if !set["broadcast-addr"] {
-		out.Broadcasts = saved.Broadcasts
-	}
-	return out
-}
-
-func loadSettings(dir string) (settings, error) {
-	var s settings
-	b, err := os.ReadFile(filepath.Join(dir, "settings.json"))
-	if errors.Is(err, fs.ErrNotExist) {
-		return s, nil
-	}
-	if err != nil {
-		return s, fmt.Errorf("profile: %w", err)
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		return s, fmt.Errorf("profile %s: %w", filepath.Join(dir, "settings.json"), err)
-	}
-	return s, nil
-}
-
-func saveSettings(dir string, s settings) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("profile: %w", err)
-	}
-	b, _ := json.MarshalIndent(s, "", "  ")
-	tmp := filepath.Join(dir, "settings.json.tmp")
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return fmt.Errorf("profile: %w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, "settings.json")); err != nil {
-		return fmt.Errorf("profile: %w", err)
+	if c.profile != "" && c.env.running == nil {
+		return messenger.SaveSettings(dir, c.set)
 	}
 	return nil
 }
 
-// listen binds the node; with fallback, a taken port is replaced by a free one (fine for a short-lived
-// sender: peers answer to the port a packet came from).
-func listen(cfg protocol.Config, fallback bool) (*protocol.Node, error) {
-	n, err := protocol.Listen(cfg)
-	if err != nil && fallback && cfg.Port != 0 && addrInUse(err) {
-		cfg.PeerPort, cfg.Port = cfg.Port, 0
-		return protocol.Listen(cfg)
+// flagName is the flag behind a settings field.
+func flagName(field string) string {
+	if field == "broadcast_addrs" {
+		return "broadcast-addr"
 	}
-	return n, err
+	return strings.ReplaceAll(field, "_", "-")
+}
+
+// merge takes each setting from the flags when that flag was given, else from the profile.
+func merge(saved, flags messenger.Settings, set map[string]bool) messenger.Settings {
+	out := saved
+	if set["port"] {
+		out.Port = flags.Port
+	}
+	pick := func(name string, dst *string, v string) {
+		if set[name] {
+			*dst = v
+		}
+	}
+	pick("bind", &out.Bind, flags.Bind)
+	pick("nick", &out.Nick, flags.Nick)
+	pick("group", &out.Group, flags.Group)
+	pick("user", &out.User, flags.User)
+	pick("host", &out.Host, flags.Host)
+	pick("codepage", &out.Codepage, flags.Codepage)
+	if set["require-encryption"] {
+		out.RequireEncryption = flags.RequireEncryption
+	}
+	if set["fingerprint-name"] {
+		out.FingerprintName = flags.FingerprintName
+	}
+	if set["broadcast-addr"] {
+		out.Broadcasts = flags.Broadcasts
+	}
+	return out
+}
+
+func (c *common) logger(stderr io.Writer) *slog.Logger {
+	level := slog.LevelWarn
+	if c.verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+}
+
+// newFlags makes a subcommand's flag set with the common flags registered.
+func newFlags(name string, e *env, stderr io.Writer) (*flag.FlagSet, *common) {
+	fs := flag.NewFlagSet("hato "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	c := &common{fs: fs, env: e}
+	c.register(fs)
+	return fs, c
+}
+
+// parse parses args and the profile's settings; ok is false when the command should exit with code
+// (0 after --help, 2 for bad usage, reported on stderr).
+func (c *common) parse(args []string, stderr io.Writer) (code int, ok bool) {
+	if err := c.fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return 2, false
+	}
+	if err := c.settings(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", c.fs.Name(), err)
+		return 2, false
+	}
+	return 0, true
+}
+
+// hato finds the Hato to work with. Inside a running one, that one (node flags that differ from its
+// settings are refused). Otherwise, when a Hato runs for the profile, the whole command is handed to
+// it and forwarded reports its exit code. Otherwise a Hato of our own is started; stop ends it (and
+// says goodbye to the LAN).
+func (c *common) hato(ctx context.Context, cfg messenger.Config, stdout, stderr io.Writer) (h *messenger.Hato, stop func(), code int, forwarded bool) {
+	name := c.fs.Name()
+	if c.env.running != nil {
+		if f := c.differs(c.env.running.Settings()); f != "" {
+			fmt.Fprintf(stderr, "%s: --%s: the running Hato of profile %s uses its own settings; change them there, or stop it first\n",
+				name, f, c.dir)
+			return nil, nil, 2, true
+		}
+		return c.env.running, func() {}, 0, false
+	}
+	for try := 0; ; try++ {
+		if code, ok := c.forward(ctx, stdout, stderr); ok {
+			return nil, nil, code, true
+		}
+		cfg.Profile, cfg.Settings, cfg.Logger = c.dir, c.set, c.logger(stderr)
+		cfg.Commands = Remote
+		h, err := messenger.New(cfg)
+		if err != nil && addrInUse(err) {
+			// Another program (another profile's Hato, another IP Messenger) has the port: a free one
+			// will do for a short-lived command, peers answer to the port a packet came from.
+			tune := cfg.Tune
+			cfg.Tune = func(pc *protocol.Config) {
+				if tune != nil {
+					tune(pc)
+				}
+				pc.PeerPort, pc.Port = pc.Port, 0
+			}
+			h, err = messenger.New(cfg)
+		}
+		if errors.Is(err, messenger.ErrRunning) && try == 0 {
+			continue // it started a moment ago: hand the command to it
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			return nil, nil, 1, true
+		}
+		if c.verbose {
+			fmt.Fprintf(stderr, "%s: no Hato runs for profile %s; running a node of our own at %s\n", name, c.dir, h.Addr())
+		}
+		runCtx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			h.Run(runCtx)
+		}()
+		<-h.Ready() // announced before anything of ours goes out
+		return h, func() { cancel(); <-done }, 0, false
+	}
+}
+
+// forward hands the command to the Hato running for the profile, if there is one.
+func (c *common) forward(ctx context.Context, stdout, stderr io.Writer) (code int, ok bool) {
+	cl, err := control.Dial(c.dir)
+	if err != nil {
+		if !errors.Is(err, control.ErrNotRunning) {
+			fmt.Fprintf(stderr, "%s: %v\n", c.fs.Name(), err)
+			return 1, true
+		}
+		return 0, false
+	}
+	if c.verbose {
+		fmt.Fprintf(stderr, "%s: a Hato runs for profile %s: the command goes through it\n", c.fs.Name(), c.dir)
+	}
+	code, err = cl.Run(ctx, c.env.args, c.env.cwd, stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: through the running Hato: %v\n", c.fs.Name(), err)
+		return 1, true
+	}
+	return code, true
+}
+
+// differs names the first node flag given whose value is not the running Hato's.
+func (c *common) differs(run messenger.Settings) string {
+	given := c.given()
+	for _, f := range nodeFlags {
+		if !given[f] {
+			continue
+		}
+		same := map[string]bool{
+			"port": c.flags.Port == run.Port || (run.Port == 0 && c.flags.Port == protocol.DefaultPort),
+			"bind": c.flags.Bind == run.Bind, "nick": c.flags.Nick == run.Nick, "group": c.flags.Group == run.Group,
+			"user": c.flags.User == run.User, "host": c.flags.Host == run.Host,
+			"broadcast-addr":     slices.Equal(c.flags.Broadcasts, run.Broadcasts),
+			"codepage":           strings.EqualFold(c.flags.Codepage, run.Codepage) || (run.Codepage == "" && c.flags.Codepage == "cp932"),
+			"require-encryption": c.flags.RequireEncryption == run.RequireEncryption,
+			"fingerprint-name":   c.flags.FingerprintName == run.FingerprintName,
+		}[f]
+		if !same {
+			return f
+		}
+	}
+	return ""
 }
 
 func addrInUse(err error) bool {
 	return errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use") ||
 		strings.Contains(err.Error(), "Only one usage of each socket address")
-}
-
-// newFlags makes a subcommand's flag set with the common flags registered.
-func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *common) {
-	fs := flag.NewFlagSet("hato "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	c := &common{}
-	c.register(fs)
-	return fs, c
-}
-
-// parse parses args and builds the node's Config; ok is false when the command should exit with code
-// (0 after --help, 2 for bad usage, reported on stderr).
-func (c *common) parse(fs *flag.FlagSet, args []string, stderr io.Writer) (cfg protocol.Config, code int, ok bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return cfg, 0, false
-		}
-		return cfg, 2, false
-	}
-	cfg, err := c.config(fs, stderr)
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", fs.Name(), err)
-		return cfg, 2, false
-	}
-	return cfg, 0, true
-}
-
-// runInBackground runs node until the returned stop is called; stop waits for Run to end (goodbye sent).
-func runInBackground(node *protocol.Node) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		node.Run(ctx, nil)
-	}()
-	return func() { cancel(); <-done }
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"hato/messenger"
 	"hato/protocol"
 	"hato/transfer"
 )
@@ -30,8 +30,12 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return sendIn(ctx, localEnv("send", args), args, stdout, stderr)
+}
+
+func sendIn(ctx context.Context, e *env, args []string, stdout, stderr io.Writer) int {
 	stdout, stderr = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
-	fs, c := newFlags("send", stderr)
+	fs, c := newFlags("send", e, stderr)
 	var targets stringList
 	fs.Var(&targets, "to", "recipient: IP[:PORT], user@host or nickname (repeatable)")
 	sealed := fs.Bool("sealed", false, "seal the message: the recipient opens it with a click and we are told")
@@ -42,8 +46,7 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	expiry := fs.Duration("offer-expiry", transfer.DefaultExpiry, "refuse fetches of the offer after this long")
 	var imagePaths stringList
 	fs.Var(&imagePaths, "image", "put this PNG inside the message: PATH at the end of the text, or N:PATH after N characters (repeatable)")
-	cfg, code, ok := c.parse(fs, args, stderr)
-	if !ok {
+	if code, ok := c.parse(args, stderr); !ok {
 		return code
 	}
 	text := strings.Join(fs.Args(), " ")
@@ -58,6 +61,13 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "hato send: files and images go to --to recipients, not in a broadcast")
 		return 2
 	}
+	for i := range imagePaths {
+		if n, p, ok := strings.Cut(imagePaths[i], ":"); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+			imagePaths[i] = n + ":" + e.path(p)
+		} else {
+			imagePaths[i] = e.path(imagePaths[i])
+		}
+	}
 	images, err := readImages(text, imagePaths)
 	if err != nil {
 		fmt.Fprintln(stderr, "hato send:", err)
@@ -65,6 +75,9 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var sources []transfer.Source
 	if len(paths) > 0 {
+		for i := range paths {
+			paths[i] = e.path(paths[i])
+		}
 		var err error
 		if sources, err = transfer.Sources(paths); err != nil {
 			fmt.Fprintln(stderr, "hato send:", err)
@@ -74,28 +87,16 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(paths)+len(images) > 0 && !flagGiven(fs, "timeout") {
 		*timeout = time.Hour
 	}
-	cfg.EntryRepeat = 0
-	if err := c.loadKeys(&cfg, true); err != nil {
-		fmt.Fprintln(stderr, "hato send:", err)
-		return 1
-	}
-	xfer := make(chan transfer.Event, 64)
-	srv := transfer.NewServer(transfer.ServerConfig{Expiry: *expiry, Events: xfer, Logger: cfg.Logger})
-	cfg.Files = srv
-	node, err := listen(cfg, true)
-	if err != nil {
-		fmt.Fprintln(stderr, "hato send:", err)
-		return 1
-	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
-	printed := printEach(xfer, func(ev transfer.Event) { printTransfer(ev, stdout, stderr) })
-	// Runs after the node stopped (defers run last first): nothing emits any more.
-	defer func() { close(xfer); printed() }()
-	defer runInBackground(node)()
+	h, stop, code, done := c.hato(ctx, messenger.Config{KeysFirst: true, OfferExpiry: *expiry, Tune: shortLived}, stdout, stderr)
+	if done {
+		return code
+	}
+	defer stop()
 
 	if *broadcast {
-		if err := node.Broadcast(text); err != nil {
+		if err := h.Broadcast(text); err != nil {
 			fmt.Fprintln(stderr, "hato send:", err)
 			return 1
 		}
@@ -103,26 +104,28 @@ func send(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 	}
-	to, err := resolve(ctx, node, targets)
+	to, err := h.Resolve(ctx, targets, 3*time.Second)
 	if err != nil {
 		fmt.Fprintln(stderr, "hato send:", err)
 		return 1
 	}
-	opt := protocol.SendOptions{Sealed: *sealed}
+	o := messenger.Outgoing{To: to, Text: text, Options: protocol.SendOptions{Sealed: *sealed}, Sources: sources, Images: images}
 	if len(sources)+len(images) > 0 {
-		return sendFiles(ctx, node, srv, to, text, sources, images, opt, c, stdout, stderr)
+		return sendFiles(ctx, h, o, stdout, stderr)
 	}
-	no, deliveries, err := node.Send(ctx, to, text, opt)
+	sent, err := h.Send(ctx, o)
 	if err != nil {
 		fmt.Fprintln(stderr, "hato send:", err)
 		return 1
 	}
-	c.recordSent(no, text, opt, nil, nil, deliveries, stderr)
-	if reportDeliveries(deliveries, stdout, stderr) {
+	if reportDeliveries(sent.Deliveries, stdout, stderr) {
 		return 0
 	}
 	return 1
 }
+
+// shortLived tunes the node of a command that runs only while it works: no second BR_ENTRY.
+func shortLived(cfg *protocol.Config) { cfg.EntryRepeat = 0 }
 
 // reportDeliveries prints who acknowledged and who did not; it reports whether everyone did.
 func reportDeliveries(deliveries []protocol.Delivery, stdout, stderr io.Writer) bool {
@@ -140,6 +143,10 @@ func reportDeliveries(deliveries []protocol.Delivery, stdout, stderr io.Writer) 
 			}
 			fmt.Fprintf(stdout, "delivered to %s (%s), %s\n", d.Host.DisplayName(), d.Host.Addr, how)
 		}
+		if d.Lost != "" {
+			fmt.Fprintf(stderr, "hato send: warning: %s (%s) reads only its legacy code page, which cannot hold %s: sent as '?'\n",
+				d.Host.DisplayName(), d.Host.Addr, quoteRunes(d.Lost))
+		}
 	}
 	if len(failed) > 0 {
 		fmt.Fprintln(stderr, "hato send: not delivered to", strings.Join(failed, "; "))
@@ -148,19 +155,41 @@ func reportDeliveries(deliveries []protocol.Delivery, stdout, stderr io.Writer) 
 	return true
 }
 
-// sendFiles offers sources with the message and serves them until every recipient fetched them (or
-// released the offer), printing each file served; it exits 1 if the message or a fetch did not get
-// through before the timeout.
-func sendFiles(ctx context.Context, node *protocol.Node, srv *transfer.Server, to []protocol.Host, text string,
-	sources []transfer.Source, images []transfer.InlineImage, opt protocol.SendOptions, c *common, stdout, stderr io.Writer) int {
-	no, deliveries, err := transfer.SendMessage(ctx, node, srv, to, text, sources, images, opt)
+// quoteRunes lists characters for a warning: "你", "😀".
+func quoteRunes(s string) string {
+	var q []string
+	for _, r := range s {
+		q = append(q, strconv.Quote(string(r)))
+	}
+	return strings.Join(q, ", ")
+}
+
+// sendFiles offers files (and pictures) with the message and serves them until every recipient fetched
+// them (or released the offer), printing each file served; it exits 1 if the message or a fetch did not
+// get through before the timeout.
+func sendFiles(ctx context.Context, h *messenger.Hato, o messenger.Outgoing, stdout, stderr io.Writer) int {
+	o.Options.Packet = h.NextPacket()
+	events, unsubscribe := h.Subscribe()
+	printed := make(chan struct{})
+	go func() {
+		defer close(printed)
+		for ev := range events {
+			if ev.Kind == messenger.EventTransfer && ev.Packet == o.Options.Packet {
+				printTransfer(*ev.Transfer, stdout, stderr)
+			}
+		}
+	}()
+	// What was served reaches the output before the verdict.
+	defer func() { unsubscribe(); <-printed }()
+	sent, err := h.Send(ctx, o)
 	if err != nil {
 		fmt.Fprintln(stderr, "hato send:", err)
 		return 1
 	}
-	c.recordSent(no, text, opt, sources, images, deliveries, stderr)
-	delivered := reportDeliveries(deliveries, stdout, stderr)
-	if err := srv.Wait(ctx, no); err != nil {
+	delivered := reportDeliveries(sent.Deliveries, stdout, stderr)
+	err = h.WaitFetched(ctx, sent.Packet)
+	h.FlushTransfers()
+	if err != nil {
 		fmt.Fprintln(stderr, "hato send: not every recipient fetched the files:", err)
 		return 1
 	}
@@ -223,47 +252,4 @@ func printTransfer(ev transfer.Event, stdout, stderr io.Writer) {
 	case transfer.EventRefused:
 		fmt.Fprintf(stderr, "hato send: refused a request from %s: %v\n", who, ev.Err)
 	}
-}
-
-// resolve waits (up to 3 s of the timeout) for the targets to answer our BR_ENTRY, so that names resolve
-// and known peers get their own charset; bare IPs that stay silent are sent to anyway.
-func resolve(ctx context.Context, node *protocol.Node, targets []string) ([]protocol.Host, error) {
-	deadline := time.Now().Add(3 * time.Second)
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		hosts, err, complete := resolveAll(node, targets)
-		if complete || time.Now().After(deadline) {
-			return hosts, err
-		}
-		select {
-		case <-ctx.Done():
-			if err == nil {
-				err = ctx.Err()
-			}
-			return hosts, errors.Join(errors.New("resolving recipients"), err)
-		case <-tick.C:
-		}
-	}
-}
-
-// resolveAll resolves every target; complete means each one matched a host that announced itself with
-// an entry packet.
-func resolveAll(node *protocol.Node, targets []string) ([]protocol.Host, error, bool) {
-	known := node.Hosts()
-	out := make([]protocol.Host, 0, len(targets))
-	complete := true
-	for _, t := range targets {
-		h, err := protocol.ResolveTarget(known, t, node.PeerPort())
-		if err != nil {
-			return nil, err, false
-		}
-		// Known from an entry packet (its options say how to write to it and whether it is Hato), not
-		// merely from another packet of its.
-		if h.User == "" || h.Caps == 0 {
-			complete = false
-		}
-		out = append(out, h)
-	}
-	return out, nil, complete
 }

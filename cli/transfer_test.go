@@ -24,7 +24,16 @@ func TestMain(m *testing.M) {
 	if os.Getenv("HATO_TEST_MAIN") == "1" {
 		os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	// The default profile is the app's folder under the user's config folder: never the real one.
+	home, err := os.MkdirTemp("", "hato-cli-home")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("HOME", home)
+	os.Setenv("XDG_CONFIG_HOME", filepath.Join(home, ".config"))
+	code := m.Run()
+	os.RemoveAll(home)
+	os.Exit(code)
 }
 
 func sum(t *testing.T, path string) string {
@@ -102,7 +111,7 @@ func TestKilledDownloadResumes(t *testing.T) {
 	// The receiver is a separate process, so that it can be killed.
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	rx := exec.CommandContext(ctx, os.Args[0], "serve", "--bind", "127.0.0.2", "--port", port, "--user", "rx",
+	rx := exec.CommandContext(ctx, os.Args[0], "serve", "--profile", t.TempDir(), "--bind", "127.0.0.2", "--port", port, "--user", "rx",
 		"--broadcast-addr", "127.0.0.3", "--download", dl)
 	rx.Env = append(os.Environ(), "HATO_TEST_MAIN=1")
 	stdout, _ := rx.StdoutPipe()
@@ -145,7 +154,7 @@ func TestKilledDownloadResumes(t *testing.T) {
 	sendDone := make(chan int, 1)
 	var sendOut, sendErr syncBuffer
 	go func() {
-		sendDone <- send(sendCtx, []string{"--bind", "127.0.0.3", "--port", port, "--user", "tx",
+		sendDone <- send(sendCtx, []string{"--profile", t.TempDir(), "--bind", "127.0.0.3", "--port", port, "--user", "tx",
 			"--broadcast-addr", "127.0.0.2", "--to", "127.0.0.2", "--timeout", "3m", "--file", src}, &sendOut, &sendErr)
 	}()
 	msg := waitLine("message", func(m map[string]any) bool { return m["event"] == "message" })

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,10 +22,19 @@ import (
 	"hato/protocol/wire"
 )
 
-// Fetcher downloads offered files and folders into Dir.
+// Requester is what a Fetcher needs of the node: its address (fetches leave from it) and charset, and
+// request packets with fresh numbers. *protocol.Node is one; a messenger that replaces its node on a
+// settings change hands out the current one, so that running fetches never hold a stopped node.
+type Requester interface {
+	Addr() netip.AddrPort
+	Config() protocol.Config
+	FileRequestPacket(h protocol.Host, cmd wire.Command, args string, utf8 bool) []byte
+}
+
+// Fetcher downloads offered files and folders into Dir (or the folder FetchInto is given).
 type Fetcher struct {
-	Node *protocol.Node
-	Dir  string
+	Node Requester
+	Dir  string // set before the first fetch; FetchInto takes a folder per fetch instead
 	// Events receives progress (at most every ProgressEvery), saved files and failures. The caller owns
 	// it and may leave it nil.
 	Events        chan<- Event
@@ -42,8 +52,13 @@ type Fetcher struct {
 // becomes "name (1).ext". From another Hato it resumes an interrupted file from its .part. Cancel ctx to
 // stop; the .part stays.
 func (f *Fetcher) Fetch(ctx context.Context, m *protocol.Message, file File) ([]string, error) {
+	return f.FetchInto(ctx, f.Dir, m, file)
+}
+
+// FetchInto is Fetch into dir: the folder is fixed for the whole fetch, whatever the user changes meanwhile.
+func (f *Fetcher) FetchInto(ctx context.Context, dir string, m *protocol.Message, file File) ([]string, error) {
 	ev := Event{Packet: m.Packet, File: file, Host: m.From, Addr: m.From.Addr, Total: file.Size}
-	paths, err := f.fetch(ctx, m, file, &ev)
+	paths, err := f.fetch(ctx, dir, m, file, &ev)
 	if err != nil {
 		err = fmt.Errorf("fetch %s from %s: %w", file.Name, m.From.DisplayName(), err)
 		ev.Kind, ev.Err = EventFetchFailed, err
@@ -52,7 +67,7 @@ func (f *Fetcher) Fetch(ctx context.Context, m *protocol.Message, file File) ([]
 	return paths, err
 }
 
-func (f *Fetcher) fetch(ctx context.Context, m *protocol.Message, file File, ev *Event) ([]string, error) {
+func (f *Fetcher) fetch(ctx context.Context, dir string, m *protocol.Message, file File, ev *Event) ([]string, error) {
 	if err := CheckName(file.Name); err != nil {
 		return nil, err
 	}
@@ -61,7 +76,7 @@ func (f *Fetcher) fetch(ctx context.Context, m *protocol.Message, file File, ev 
 	default:
 		return nil, fmt.Errorf("type %#x cannot be fetched", file.Type())
 	}
-	root, err := os.OpenRoot(f.Dir)
+	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("download folder: %w", err)
 	}
@@ -76,12 +91,12 @@ func (f *Fetcher) fetch(ctx context.Context, m *protocol.Message, file File, ev 
 		defer c.Close()
 		stop := context.AfterFunc(ctx, func() { c.Close() })
 		defer stop()
-		rd := &treeReader{f: f, root: root, ev: ev, ctx: ctx, utf8: utf8, cs: f.Node.Config().Codepage}
+		rd := &treeReader{f: f, dir: dir, root: root, ev: ev, ctx: ctx, utf8: utf8, cs: f.Node.Config().Codepage}
 		err = rd.read(bufio.NewReaderSize(idleReader{c, f.idleTimeout()}, 256<<10), file)
 		return rd.saved, ctxErr(ctx, err)
 	}
 
-	part, release, err := f.claimPart(".", file.Name, offerKey(m, file))
+	part, release, err := f.claimPart(dir, ".", file.Name, offerKey(m, file))
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +118,7 @@ func (f *Fetcher) fetch(ctx context.Context, m *protocol.Message, file File, ev 
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(f.Dir, final)
+	path := filepath.Join(dir, final)
 	f.emit(ctx, Event{Kind: EventSaved, Packet: m.Packet, File: file, Host: m.From, Addr: m.From.Addr,
 		Path: path, Offset: offset, Bytes: file.Size, Total: file.Size})
 	return []string{path}, nil
@@ -170,7 +185,7 @@ func (f *Fetcher) idleTimeout() time.Duration {
 
 // claimPart reserves partName(name, key, 0) in dir for this fetch, or the next k while another fetch of
 // this Fetcher writes the first.
-func (f *Fetcher) claimPart(dir, name, key string) (string, func(), error) {
+func (f *Fetcher) claimPart(root, dir, name, key string) (string, func(), error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.parts == nil {
@@ -178,9 +193,10 @@ func (f *Fetcher) claimPart(dir, name, key string) (string, func(), error) {
 	}
 	for k := 0; k < 1000; k++ {
 		p := filepath.Join(dir, partName(name, key, k))
-		if !f.parts[p] {
-			f.parts[p] = true
-			return p, func() { f.mu.Lock(); delete(f.parts, p); f.mu.Unlock() }, nil
+		abs := filepath.Join(root, p) // fetches into different folders never collide
+		if !f.parts[abs] {
+			f.parts[abs] = true
+			return p, func() { f.mu.Lock(); delete(f.parts, abs); f.mu.Unlock() }, nil
 		}
 	}
 	return "", nil, fmt.Errorf("too many fetches of %s at once", name)

@@ -237,7 +237,7 @@ func TestNameLongestReceivable(t *testing.T) {
 	}
 	f := &Fetcher{Dir: dir}
 	for k, want := range []string{name, numbered(name, 1)} {
-		part, release, err := f.claimPart(".", name, "0123abcd")
+		part, release, err := f.claimPart(dir, ".", name, "0123abcd")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,7 +21,9 @@ func SendMessage(ctx context.Context, node *protocol.Node, srv *Server, to []pro
 		}
 		return SendFiles(ctx, node, srv, to, text, files, opt)
 	}
-	opt.Packet = node.NextPacketNo()
+	if opt.Packet == 0 {
+		opt.Packet = node.NextPacketNo()
+	}
 	imgs, err := ImageSources(text, images, opt.Packet, uint64(len(files)), time.Now().Unix())
 	if err != nil {
 		return 0, nil, fmt.Errorf("send: %w", err)
@@ -54,7 +56,9 @@ func SendFiles(ctx context.Context, node *protocol.Node, srv *Server, to []proto
 	if len(sources) == 0 {
 		return 0, nil, fmt.Errorf("send files: nothing to offer")
 	}
-	opt.Packet = node.NextPacketNo()
+	if opt.Packet == 0 {
+		opt.Packet = node.NextPacketNo()
+	}
 	opt.Files = FileList(sources)
 	return sendOffer(ctx, node, srv, to, text, sources, opt)
 }

@@ -22,6 +22,7 @@ const maxDepth = 128
 // treeReader writes a received GETDIRFILES stream under a new top folder, checking every name.
 type treeReader struct {
 	f     *Fetcher
+	dir   string // the download folder root was opened on
 	root  *os.Root
 	ev    *Event
 	ctx   context.Context
@@ -190,7 +191,7 @@ func (t *treeReader) finishFile(p *pending) error {
 	if err != nil {
 		return err
 	}
-	path := filepath.Join(t.f.Dir, p.in.path, final)
+	path := filepath.Join(t.dir, p.in.path, final)
 	t.saved = append(t.saved, path)
 	// The id is the offered folder's: files inside a folder have none of their own.
 	f := File{ID: t.ev.File.ID, Name: p.name, Size: p.h.Size, Mtime: mtime, Attr: p.h.Attr}

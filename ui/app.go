@@ -3,11 +3,11 @@
 package ui
 
 import (
+	"cmp"
+	"context"
 	"errors"
-	"fmt"
-	"io/fs"
+	"io"
 	"log/slog"
-	"path/filepath"
 	"strconv"
 	"time"
 
@@ -18,66 +18,82 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"hato/assets"
-	"hato/history"
+	"hato/messenger"
+	"hato/messenger/control"
 	"hato/protocol"
 	"hato/transfer"
 )
 
-// AppID names the app to the OS and keys its preferences.
-const AppID = "io.github.hato.messenger"
+// AppID names the app to the OS and keys its preferences; its storage folder is the default profile.
+const AppID = messenger.AppID
 
-// Run opens the main window on a running node and returns when the app quits; the node then says
-// goodbye to the LAN.
-func Run(base protocol.Config) error {
+// Options say which Hato the app is: its profile and, for this start, its port and address (as
+// Windows' `ipmsg.exe <port> /NIC <addr>`): each profile is its own Hato.
+type Options struct {
+	Profile string // "" is the app's own storage folder
+	Port    int    // 0 keeps the profile's
+	Bind    string // "" keeps the profile's
+	// Commands carries out the subcommands (`hato send`, ...) that reach the app's control endpoint.
+	Commands func(ctx context.Context, h *messenger.Hato, args []string, cwd string, stdout, stderr io.Writer) int
+}
+
+// Run opens the main window on a running Hato and returns when the app quits; the Hato then says
+// goodbye to the LAN. A Hato already running for the profile shows its window instead.
+func Run(o Options) error {
 	if err := loadTranslations(); err != nil {
 		slog.Warn("translations", "err", err)
 	}
 	a := app.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
-	keyDir := a.Storage().RootURI().Path()
-	k, err := protocol.LoadKeys(keyDir)
-	firstStart := errors.Is(err, fs.ErrNotExist)
-	switch {
-	case err == nil:
-		base.Keys = k
-	case !firstStart:
-		// Damaged keys are kept for the user to look at; messages go in the clear meanwhile.
-		slog.Error("keys unusable, encryption off", "err", err)
+	profile := cmp.Or(o.Profile, a.Storage().RootURI().Path())
+	if activate(profile) {
+		return nil
 	}
-	set := loadSettings(a.Preferences())
-	applyTheme(a, set.Theme)
-	if firstStart && set.FingerprintName {
-		// The user name carries the key's fingerprint: the node cannot start without keys.
-		if base.Keys, _, err = protocol.LoadOrCreateKeys(keyDir); err != nil {
-			return fmt.Errorf("keys: %w", err)
-		}
-		firstStart = false
-	}
-	// The history lives next to the keys. A damaged or locked one is reported, and the app runs on:
-	// messages are shown, marked not saved.
-	hist, histErr := history.Open(filepath.Join(keyDir, "history.db"))
-	if histErr != nil {
-		slog.Error("history unusable, messages will not be saved", "err", histErr)
-		hist = nil
-	} else {
-		defer hist.Close()
-	}
-	s, err := newSession(a, base, set, sessionHistory{hist, histErr}, nil)
+	set, err := loadProfileSettings(a.Preferences(), profile)
 	if err != nil {
-		// Started a second time (the window may be hidden in a tray the desktop does not show): the
-		// running Hato shows its window instead.
+		return showStartError(a, err)
+	}
+	if o.Port != 0 || o.Bind != "" {
+		if o.Port != 0 {
+			set.Port = strconv.Itoa(o.Port)
+		}
+		set.Bind = cmp.Or(o.Bind, set.Bind)
+		if err := set.validate(); err != nil {
+			return showStartError(a, err)
+		}
+		if err := messenger.SaveSettings(profile, set.core()); err != nil {
+			return showStartError(a, err)
+		}
+	}
+	applyTheme(a, set.Theme)
+	s, err := newSession(a, messenger.Config{Profile: profile, Commands: o.Commands, Logger: slog.Default()}, set, nil)
+	if errors.Is(err, messenger.ErrRunning) && activate(profile) {
+		return nil // it started a moment ago
+	}
+	if err != nil {
+		// An older Hato on the port answers the loopback activation and shows its window.
 		if port, perr := strconv.Atoi(set.Port); perr == nil && protocol.Activate(port, time.Second) == nil {
 			return nil
 		}
 		return showStartError(a, err)
 	}
-	if firstStart {
-		s.makeKeys(keyDir)
-	}
 	d := newShell(s)
 	d.main.window.ShowAndRun()
 	s.close()
 	return nil
+}
+
+// activate asks the Hato running for profile, if any, to show its window, and reports whether one did.
+func activate(profile string) bool {
+	cl, err := control.Dial(profile)
+	if err != nil {
+		return false
+	}
+	if err := cl.Activate(); err != nil {
+		slog.Error("a Hato already runs for this profile", "profile", profile, "err", err)
+		return true // never a second node for one profile
+	}
+	return true
 }
 
 // shell ties the windows to the session: host events to the main window, each message to its own
@@ -117,8 +133,6 @@ func (d *shell) onEvent(ev protocol.Event) {
 	switch ev.Kind {
 	case protocol.EventActivate:
 		d.onShow()
-	case protocol.EventOpened:
-		d.s.markSentOpened(ev)
 	}
 	if ev.Kind != protocol.EventMessage {
 		return
@@ -192,20 +206,4 @@ func showStartError(a fyne.App, err error) error {
 	w.Resize(fyne.NewSize(420, 200))
 	w.ShowAndRun()
 	return err
-}
-
-// makeKeys makes our keys on a first start without holding up the window, keeps them in dir and gives
-// them to the node.
-func (s *session) makeKeys(dir string) {
-	s.work.Go(func() {
-		k, _, err := protocol.LoadOrCreateKeys(dir)
-		if err != nil {
-			s.log.Error("keys", "err", err)
-			return
-		}
-		s.do(func() {
-			s.base.Keys = k
-			s.node.SetKeys(k)
-		})
-	})
 }

@@ -3,7 +3,6 @@ package ui
 import (
 	"crypto/rand"
 	"net/netip"
-	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
@@ -12,8 +11,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"hato/history"
 	"hato/internal/netlab"
+	"hato/messenger"
 	"hato/protocol"
 	"hato/transfer"
 )
@@ -80,7 +79,8 @@ var testKeys = sync.OnceValue(func() *protocol.Keys {
 // UI work run by q.
 type testSession struct {
 	*session
-	q *uiQueue
+	q    *uiQueue
+	base protocol.Config // the names and timings its node runs with
 }
 
 func newTestSession(t *testing.T, a fyne.App, ip string, port int, mutate func(*settings), dests ...string) *testSession {
@@ -97,17 +97,16 @@ func newTestSession(t *testing.T, a fyne.App, ip string, port int, mutate func(*
 		mutate(&set)
 	}
 	q := newUIQueue()
-	hist, err := history.Open(filepath.Join(t.TempDir(), "history.db"))
-	if err != nil {
-		t.Fatal(err)
+	tune := func(c *protocol.Config) {
+		c.User, c.Host, c.NoBroadcast, c.EntryRepeat, c.AnswerDelayMax = base.User, base.Host, base.NoBroadcast, base.EntryRepeat, base.AnswerDelayMax
+		c.SendInterval, c.ReadInterval = base.SendInterval, base.ReadInterval
 	}
-	t.Cleanup(func() { hist.Close() })
-	s, err := newSession(a, base, set, sessionHistory{store: hist}, q.do)
+	s, err := newSession(a, messenger.Config{Profile: t.TempDir(), Keys: base.Keys, Tune: tune}, set, q.do)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.close)
-	return &testSession{session: s, q: q}
+	return &testSession{session: s, q: q, base: base}
 }
 
 // testPort is a port number free on loopback for every address the test uses.

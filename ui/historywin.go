@@ -385,16 +385,3 @@ func (s *session) prune() {
 		}
 	})
 }
-
-// recordSaved notes in the history where an attachment of record id was saved (id 0: not recorded).
-func (s *session) recordSaved(id int64, attachment uint64, path string) {
-	if s.hist == nil || id == 0 {
-		return
-	}
-	hist := s.hist
-	s.work.Go(func() {
-		if err := hist.SetSaved(id, attachment, path); err != nil {
-			s.log.Warn("saved path not recorded in the history", "err", err)
-		}
-	})
-}

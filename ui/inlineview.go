@@ -159,7 +159,7 @@ func (v *inlineView) fetch() {
 	}
 	ctx, cancel := context.WithCancel(v.s.ctx)
 	v.cancel = cancel
-	fetcher, m := v.s.fetcher, v.m
+	fetcher, m := imageFetcher(v.s.h), v.m
 	files := make([]transfer.File, len(v.images))
 	for i, img := range v.images {
 		files[i] = img.place.File
@@ -176,8 +176,13 @@ func (v *inlineView) fetch() {
 	})
 }
 
+// imageFetcher fetches a picture inside a message into memory: the Hato, or a transfer.Fetcher.
+type imageFetcher interface {
+	FetchImage(ctx context.Context, m *protocol.Message, f transfer.File) ([]byte, error)
+}
+
 // fetchInline fetches one picture into memory and decodes it (transfer checks size, signature and canvas).
-func fetchInline(ctx context.Context, f *transfer.Fetcher, m *protocol.Message, file transfer.File) ([]byte, image.Image, error) {
+func fetchInline(ctx context.Context, f imageFetcher, m *protocol.Message, file transfer.File) ([]byte, image.Image, error) {
 	ctx, cancel := context.WithTimeout(ctx, imageTimeout)
 	defer cancel()
 	b, err := f.FetchImage(ctx, m, file)

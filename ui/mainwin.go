@@ -77,7 +77,14 @@ func newMainWindow(s *session) *mainWindow {
 }
 
 // onEvent keeps the host table current.
-func (w *mainWindow) onEvent(ev protocol.Event) { w.hosts.apply(ev) }
+func (w *mainWindow) onEvent(ev protocol.Event) {
+	if ev.Kind == protocol.EventLost {
+		// Our own names did not fit a legacy peer's code page: say so, never silently.
+		w.compose.status.SetText(lang.L("{{.Name}} cannot show {{.Chars}}: sent as ?.", map[string]any{"Name": ev.Host.DisplayName(), "Chars": ev.Text}))
+		return
+	}
+	w.hosts.apply(ev)
+}
 
 func (w *mainWindow) onRefresh() {
 	w.hosts.clearHosts()
@@ -134,7 +141,14 @@ func (w *mainWindow) deliver(to []protocol.Host, text string, opt protocol.SendO
 			}
 		}
 		ok := len(r.Deliveries) - len(failed)
-		w.compose.status.SetText(lang.L("Delivered to {{.Count}} of {{.Total}}.", map[string]any{"Count": ok, "Total": len(r.Deliveries)}))
+		status := lang.L("Delivered to {{.Count}} of {{.Total}}.", map[string]any{"Count": ok, "Total": len(r.Deliveries)})
+		for _, d := range r.Deliveries {
+			if d.Lost != "" {
+				// A peer that reads only a legacy code page got '?' for these: say so, never silently.
+				status += " " + lang.L("{{.Name}} cannot show {{.Chars}}: sent as ?.", map[string]any{"Name": d.Host.DisplayName(), "Chars": d.Lost})
+			}
+		}
+		w.compose.status.SetText(status)
 		if len(failed) == 0 {
 			w.compose.clear()
 			return

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -332,7 +331,7 @@ func (w *recvWindow) onSave(r *recvFile) {
 	r.progress.SetValue(0)
 	r.status.Importance = widget.MediumImportance
 	r.status.SetText(lang.L("Starting…"))
-	r.stop = w.s.fetch(w.m, r.file, func(paths []string, err error) { w.onFetched(r, paths, err) })
+	r.stop = w.s.fetch(w.m, r.file, func(saved string, err error) { w.onFetched(r, saved, err) })
 	w.updateSaveAll()
 }
 
@@ -350,18 +349,17 @@ func (w *recvWindow) onCancel(r *recvFile) {
 }
 
 // onFetched is a fetch's outcome, which is final: transfer events that come after it change nothing.
-func (w *recvWindow) onFetched(r *recvFile, paths []string, err error) {
+func (w *recvWindow) onFetched(r *recvFile, saved string, err error) {
 	r.stop = nil
 	r.cancel.Hide()
 	switch {
 	case err == nil:
 		r.state = fetchSaved
-		r.saved = savedPath(w.s.fetcher.Dir, r.file, paths)
+		r.saved = saved
 		r.progress.SetValue(1)
 		r.status.SetText(lang.L("Saved to {{.Path}}", map[string]any{"Path": r.saved}))
 		r.status.Importance = widget.SuccessImportance
 		r.status.Refresh()
-		w.s.recordSaved(w.m.RecordID, r.file.ID, r.saved)
 	case errors.Is(err, context.Canceled):
 		r.state = fetchIdle
 		r.save.Enable()
@@ -373,22 +371,6 @@ func (w *recvWindow) onFetched(r *recvFile, paths []string, err error) {
 		r.status.SetText(err.Error())
 	}
 	w.updateSaveAll()
-}
-
-// savedPath is where an attachment went: the file, or the top folder of a folder's files.
-func savedPath(dir string, f transfer.File, paths []string) string {
-	if len(paths) == 0 {
-		return filepath.Join(dir, f.Name)
-	}
-	if !f.IsDir() {
-		return paths[0]
-	}
-	rel, err := filepath.Rel(dir, paths[0])
-	if err != nil {
-		return dir
-	}
-	top, _, _ := strings.Cut(filepath.ToSlash(rel), "/")
-	return filepath.Join(dir, top)
 }
 
 func (w *recvWindow) updateSaveAll() {

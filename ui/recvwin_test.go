@@ -269,7 +269,7 @@ func TestRecvWindowReply(t *testing.T) {
 func newImagePair(t *testing.T) *pair {
 	t.Helper()
 	p := newPair(t, nil, nil)
-	if !p.tx.node.Lookup(p.peers[0]).Caps.Has(wire.ClipboardOpt) {
+	if !p.tx.h.Node().Lookup(p.peers[0]).Caps.Has(wire.ClipboardOpt) {
 		t.Fatal("the receiving session does not advertise CLIPBOARDOPT")
 	}
 	return p
@@ -291,8 +291,8 @@ func (p *pair) sendImages(t *testing.T, text string, opt protocol.SendOptions, p
 // returns the message as rx got it.
 func (p *pair) offerRaw(t *testing.T, packet uint32, text string, sources []transfer.Source) *protocol.Message {
 	t.Helper()
-	p.tx.files.Offer(packet, p.peers, sources)
-	_, deliveries, err := p.tx.node.Send(t.Context(), p.peers, text, protocol.SendOptions{Packet: packet, Files: transfer.FileList(sources)})
+	p.tx.h.Files().Offer(packet, p.peers, sources)
+	_, deliveries, err := p.tx.h.Node().Send(t.Context(), p.peers, text, protocol.SendOptions{Packet: packet, Files: transfer.FileList(sources)})
 	if err != nil || deliveries[0].Err != nil {
 		t.Fatalf("send: %v %+v", err, deliveries)
 	}
@@ -525,7 +525,7 @@ func corruptData(t *testing.T) []byte {
 func TestRecvWindowHostileImages(t *testing.T) {
 	p := newImagePair(t)
 	start := time.Now()
-	packet := p.tx.node.NextPacketNo()
+	packet := p.tx.h.Node().NextPacketNo()
 	clip := func(id uint64, size int64, data []byte) transfer.Source {
 		return transfer.Source{File: transfer.File{ID: id, Name: transfer.ClipboardName(packet, int(id)), Size: size,
 			Attr: transfer.TypeClipboard, Ext: []transfer.Ext{{Code: transfer.ExtClipboardPos, Value: strconv.FormatUint(id, 16)}}},
@@ -567,7 +567,7 @@ func TestRecvWindowHostileImages(t *testing.T) {
 	p.tx.q.until(t, "EventReleased", func() bool { return p.txCount(transfer.EventReleased, packet) == 1 })
 
 	// A hundred pictures: ten are fetched and shown, the rest neither listed nor fetched.
-	packet = p.tx.node.NextPacketNo()
+	packet = p.tx.h.Node().NextPacketNo()
 	sources = sources[:0]
 	for id := range uint64(100) {
 		sources = append(sources, clip(id, int64(len(good)), good))

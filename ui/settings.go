@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -13,12 +14,14 @@ import (
 
 	"fyne.io/fyne/v2"
 
+	"hato/messenger"
 	"hato/protocol"
 	"hato/protocol/wire"
 )
 
-// settings are what the user chooses in the settings window. They live in fyne.Preferences and are
-// copied into the node's Config; the node never reads preferences itself.
+// settings are what the user chooses in the settings window. Who we are and how we reach the LAN
+// (core) live in the profile, where the command line reads them too (messenger.Settings); the rest is
+// the app's own and lives in fyne.Preferences. The Hato never reads preferences itself.
 type settings struct {
 	Nick, Group       string
 	AbsencePresets    []string // the tray's absence menu; the first is the default text
@@ -152,26 +155,42 @@ func (s settings) validate() error {
 	return nil
 }
 
-// apply copies the settings into a node configuration; call validate first.
-func (s settings) apply(cfg *protocol.Config) error {
-	if err := s.validate(); err != nil {
-		return err
-	}
-	cfg.Port, _ = strconv.Atoi(strings.TrimSpace(s.Port))
-	cfg.BindAddr = strings.TrimSpace(s.Bind)
-	cfg.Destinations = s.Broadcasts
-	cfg.Codepage, _ = wire.ParseCodepage(s.Codepage)
-	cfg.Nick, cfg.Group = s.Nick, s.Group
-	cfg.RequireEncryption, cfg.FingerprintName = s.RequireEncryption, s.FingerprintName
-	return nil
+// core is the part of the settings the Hato runs with; call validate first.
+func (s settings) core() messenger.Settings {
+	port, _ := strconv.Atoi(strings.TrimSpace(s.Port))
+	return messenger.Settings{Port: port, Bind: strings.TrimSpace(s.Bind), Nick: s.Nick, Group: s.Group,
+		Broadcasts: s.Broadcasts, Codepage: s.Codepage, RequireEncryption: s.RequireEncryption,
+		FingerprintName: s.FingerprintName, DownloadDir: s.DownloadDir, KeepNoLog: s.KeepNoLog}
 }
 
-// needsRestart reports whether going from s to t changes something only a new node can pick up (the
-// sockets, the charset, the user name, the encryption policy); nick, group and absence change live.
-func (s settings) needsRestart(t settings) bool {
-	return s.Port != t.Port || s.Bind != t.Bind || strings.Join(s.Broadcasts, ",") != strings.Join(t.Broadcasts, ",") ||
-		s.Codepage != t.Codepage || s.FingerprintName != t.FingerprintName || s.RequireEncryption != t.RequireEncryption ||
-		s.KeepNoLog != t.KeepNoLog
+// withCore takes the profile's part of the settings from c (user and host names stay in the profile).
+func (s settings) withCore(c messenger.Settings) settings {
+	s.Nick, s.Group, s.Bind, s.Broadcasts = c.Nick, c.Group, c.Bind, c.Broadcasts
+	s.Port = strconv.Itoa(cmp.Or(c.Port, protocol.DefaultPort))
+	s.Codepage = cmp.Or(c.Codepage, "cp932")
+	s.RequireEncryption, s.FingerprintName, s.KeepNoLog = c.RequireEncryption, c.FingerprintName, c.KeepNoLog
+	if c.DownloadDir != "" {
+		s.DownloadDir = c.DownloadDir
+	}
+	return s
+}
+
+// loadProfileSettings reads the app's settings: the preferences, with the profile's part from the
+// profile. A profile without settings yet (the first start of this version) takes them from the
+// preferences, where earlier versions kept everything, and keeps them in the profile from now on.
+func loadProfileSettings(p fyne.Preferences, profile string) (settings, error) {
+	set := loadSettings(p)
+	if !messenger.HasSettings(profile) {
+		if err := set.validate(); err != nil {
+			return set, err
+		}
+		return set, messenger.SaveSettings(profile, set.core())
+	}
+	c, err := messenger.LoadSettings(profile)
+	if err != nil {
+		return set, err
+	}
+	return set.withCore(c), nil
 }
 
 // hashPassword is how the password for locked messages is kept: never in clear text.

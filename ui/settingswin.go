@@ -327,7 +327,7 @@ func keepLabel(days int) string {
 }
 
 func (w *settingsWindow) keyFingerprint() string {
-	if k := w.s.base.Keys; k != nil && k.RSA2048 != nil {
+	if k := w.s.keys(); k != nil && k.RSA2048 != nil {
 		return crypt.Fingerprint(&k.RSA2048.PublicKey)
 	}
 	return lang.L("Keys are being made…")

@@ -97,7 +97,7 @@ func TestSettingsWindowShowsSettings(t *testing.T) {
 	}
 
 	// Without keys yet, the fingerprint says they are coming.
-	ts.base.Keys = nil
+	ts.keys = func() *protocol.Keys { return nil }
 	if w := newSettingsWindow(ts.session); w.fingerprint.Text != "Keys are being made…" {
 		t.Errorf("fingerprint without keys: %q", w.fingerprint.Text)
 	}
@@ -174,7 +174,7 @@ func TestSettingsWindowRenames(t *testing.T) {
 	}
 	rx.q.until(t, "tx in rx's host list", func() bool { return joined })
 
-	node := tx.node
+	node := tx.h.Node()
 	w := newSettingsWindow(tx.session)
 	saved := false
 	w.onSaved = func() { saved = true }
@@ -192,7 +192,7 @@ func TestSettingsWindowRenames(t *testing.T) {
 	if p.String(prefNick) != "鳩" || p.String(prefGroup) != "開発" || !slices.Equal(p.StringList(prefAbsence), []string{"外出中", "会議中"}) {
 		t.Errorf("preferences: nick %q group %q absence %q", p.String(prefNick), p.String(prefGroup), p.StringList(prefAbsence))
 	}
-	if tx.node != node {
+	if tx.h.Node() != node {
 		t.Error("a new nick restarted the node")
 	}
 	rx.q.until(t, "the new nick and group at rx", func() bool { return renamed })
@@ -220,8 +220,8 @@ func TestSettingsWindowChangesPort(t *testing.T) {
 	if !w.status.Visible() || w.status.Text == "" || !isOpen(w.window) {
 		t.Errorf("taken port: status %q (visible %v), open %v", w.status.Text, w.status.Visible(), isOpen(w.window))
 	}
-	if !reflect.DeepEqual(ts.set, before) || ts.node.Addr().Port() != uint16(port) {
-		t.Errorf("taken port: settings %+v, node on %v", ts.set, ts.node.Addr())
+	if !reflect.DeepEqual(ts.set, before) || ts.h.Node().Addr().Port() != uint16(port) {
+		t.Errorf("taken port: settings %+v, node on %v", ts.set, ts.h.Node().Addr())
 	}
 	taken.Close()
 
@@ -230,7 +230,7 @@ func TestSettingsWindowChangesPort(t *testing.T) {
 	if isOpen(w.window) {
 		t.Fatalf("save on a free port failed: %q", w.status.Text)
 	}
-	if got := ts.node.Addr().Port(); got != uint16(other) {
+	if got := ts.h.Node().Addr().Port(); got != uint16(other) {
 		t.Errorf("node on port %d, want %d", got, other)
 	}
 	if ts.set.Port != strconv.Itoa(other) || a.Preferences().String(prefPort) != strconv.Itoa(other) {
@@ -297,8 +297,8 @@ func TestSettingsWindowDownloadFolder(t *testing.T) {
 	}
 	w.codepage.SetSelected("UTF-8")
 	test.Tap(w.save)
-	if isOpen(w.window) || ts.set.DownloadDir != dir || ts.fetcher.Dir != dir || ts.set.Codepage != "utf-8" {
-		t.Errorf("open %v, settings %q %q, fetcher %q, status %q", isOpen(w.window), ts.set.DownloadDir, ts.set.Codepage, ts.fetcher.Dir, w.status.Text)
+	if isOpen(w.window) || ts.set.DownloadDir != dir || ts.h.Settings().DownloadDir != dir || ts.set.Codepage != "utf-8" {
+		t.Errorf("open %v, settings %q %q, fetcher %q, status %q", isOpen(w.window), ts.set.DownloadDir, ts.set.Codepage, ts.h.Settings().DownloadDir, w.status.Text)
 	}
 }
 

@@ -437,6 +437,24 @@ func TestDesktopAppEndToEnd(t *testing.T) {
 		app.fail(report, "hato serve got %s\nwant text %q, \"encrypted\": true and \"verified\": true", msg.line, text)
 	}
 
+	// A script beside the app: `hato send` in the app's environment (its profile by default) goes
+	// through the running app: from its address and port, under its names, and into its history.
+	viaApp := "from a script beside the app 日本語 中文 " + stamp
+	if out, err := app.run(60*time.Second, hatoBinary(t), "send", "--to", lab.peer.IP.String(), viaApp); err != nil ||
+		!strings.Contains(out, "delivered to 受信者") {
+		app.fail(report, "hato send beside the app: %v\n%s", err, out)
+	}
+	script := srv.wait(t, 15*time.Second, "the script's message", func(e event) bool {
+		return e.Event == "message" && e.Text != nil && *e.Text == viaApp
+	})
+	if script.From == nil || script.From.Addr != msg.From.Addr || script.From.User != msg.From.User || script.From.Nick != msg.From.Nick {
+		app.fail(report, "the script's message came from %+v, not from the app (%+v)", script.From, msg.From)
+	}
+	if out, err := app.run(30*time.Second, hatoBinary(t), "history", "--json", "script beside"); err != nil ||
+		!strings.Contains(out, `"dir": "out"`) || !strings.Contains(out, viaApp) {
+		app.fail(report, "the app's history through hato history: %v\n%s", err, out)
+	}
+
 	// A file from hato send: its receive window, "Save all", the file in $HOME/Downloads.
 	payload := randomBytes(t, 48<<10)
 	name := "gui-" + stamp + ".bin"

@@ -74,6 +74,7 @@ type server struct {
 	eof     bool
 	exited  chan struct{}
 	waitErr error
+	profile string // its profile folder: hato send --profile there goes through it
 }
 
 // startServe runs `hato serve` with id's names and extra flags in h and
@@ -81,9 +82,11 @@ type server struct {
 func startServe(t *testing.T, h *netlab.Host, id identity, extra ...string) *server {
 	t.Helper()
 	bin := hatoBinary(t)
-	args := append([]string{"serve", "--profile", t.TempDir()}, id.flags()...)
+	profile := t.TempDir()
+	args := append([]string{"serve", "--profile", profile}, id.flags()...)
 	args = append(args, extra...)
-	s := &server{name: fmt.Sprintf("hato serve on %s (%s)", h.IP, id.Nick), host: h, changed: make(chan struct{}), exited: make(chan struct{})}
+	s := &server{name: fmt.Sprintf("hato serve on %s (%s)", h.IP, id.Nick), host: h, profile: profile,
+		changed: make(chan struct{}), exited: make(chan struct{})}
 	s.cmd = h.Command(context.Background(), bin, args...)
 	s.cmd.Stderr = &s.stderr
 	stdout, err := s.cmd.StdoutPipe()

@@ -68,6 +68,25 @@ func TestIptux(t *testing.T) {
 		}
 	})
 
+	// A script beside the running Hato: `hato send` on the serve's profile goes out from the serve node
+	// (whose port iptux answers to), under its nickname, in UTF-8, and lands in its history.
+	t.Run("hato send through the running serve", func(t *testing.T) {
+		text := "through serve 日本語 中文 한국어 ✓ " + strconv.FormatInt(time.Now().UnixNano(), 10)
+		args := []string{"send", "--profile", srv.profile, "--timeout", "10s", "--to", iptuxHost.IP.String(), text}
+		out, errOut, err := runHato(t, hatoHost, 30*time.Second, args...)
+		if err != nil || !strings.Contains(out, "delivered to イプタックス") {
+			ix.in(t).fail("hato %s: %v (want exit 0, delivered)\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, out, errOut)
+		}
+		e := ix.in(t).waitChat(10*time.Second, text)
+		if e.User != me.User || e.Host != me.Host {
+			t.Errorf("iptux logged the message from %+v, want the serve node %s@%s", e, me.User, me.Host)
+		}
+		out, errOut, err = runHato(t, hatoHost, 30*time.Second, "history", "--profile", srv.profile, "--json", "through serve")
+		if err != nil || !strings.Contains(out, `"dir": "out"`) || !strings.Contains(out, text) {
+			t.Errorf("serve's history: %v\n%s\n%s", err, out, errOut)
+		}
+	})
+
 	t.Run("hato send to iptux by nickname", func(t *testing.T) {
 		text := "by nickname ニックネーム 昵称 " + strconv.FormatInt(time.Now().UnixNano(), 10)
 		args := append([]string{"send", "--profile", t.TempDir(), "--timeout", "10s", "--to", "イプタックス"}, identity{Nick: "送信者"}.flags()...)

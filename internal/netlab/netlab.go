@@ -36,11 +36,11 @@ const MaxHosts = 200
 type Host struct {
 	Index int    // 0-based position in the lab
 	NS    string // network namespace name (for `ip netns exec`)
-	IP    net.IP // 192.0.2.(Index+2)
+	IP    net.IP // 192.0.2.(Index+2) in a Lab; see NewRouted for routed labs
 	Iface string // interface name inside NS ("eth0")
 }
 
-// Lab is a set of hosts on one bridge.
+// Lab is a set of hosts on one bridge (for several subnets joined by a router, see Routed).
 type Lab struct {
 	t      testing.TB
 	name   string // common prefix of this lab's namespaces
@@ -85,12 +85,11 @@ func New(t testing.TB, n int) (*Lab, error) {
 	if reason := Unavailable(); reason != "" {
 		return nil, errors.New("netlab: " + reason)
 	}
-	removeStale(t)
-	tag, err := ownerTag(os.Getpid())
+	name, err := newName(t)
 	if err != nil {
 		return nil, err
 	}
-	l := &Lab{t: t, name: fmt.Sprintf("%s%s-%d-", Prefix, tag, seq.Add(1))}
+	l := &Lab{t: t, name: name}
 	l.bridge = l.name + "br"
 	t.Cleanup(l.Close)
 	if err := l.build(n); err != nil {
@@ -100,60 +99,91 @@ func New(t testing.TB, n int) (*Lab, error) {
 	return l, nil
 }
 
+// newName removes the namespaces of dead test processes and returns the name prefix of a new lab:
+// Prefix, this process's owner tag and a sequence number, so that removeStale can tell its owner.
+func newName(t testing.TB) (string, error) {
+	removeStale(t)
+	tag, err := ownerTag(os.Getpid())
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s%s-%d-", Prefix, tag, seq.Add(1)), nil
+}
+
 func (l *Lab) build(n int) error {
 	if err := l.addNS(l.bridge); err != nil {
 		return err
 	}
-	if err := run(l.bridge, "link", "add", "br0", "type", "bridge"); err != nil {
-		return err
-	}
-	// No STP delay, no multicast snooping surprises: frames pass at once.
-	if err := run(l.bridge, "link", "set", "br0", "type", "bridge", "forward_delay", "0", "stp_state", "0"); err != nil {
-		return err
-	}
-	if err := run(l.bridge, "link", "set", "br0", "up"); err != nil {
+	if err := addBridge(l.bridge, "br0"); err != nil {
 		return err
 	}
 	for i := 0; i < n; i++ {
 		h := &Host{Index: i, NS: fmt.Sprintf("%sh%d", l.name, i), IP: net.IPv4(192, 0, 2, byte(i+2)).To4(), Iface: "eth0"}
-		if err := l.addNS(h.NS); err != nil {
+		if err := addHost(l.bridge, "br0", fmt.Sprintf("p%d", i), h, nil); err != nil {
 			return err
-		}
-		port := fmt.Sprintf("p%d", i)
-		// Both ends are created directly in their namespaces.
-		if err := run("", "link", "add", "eth0", "netns", h.NS, "type", "veth", "peer", "name", port, "netns", l.bridge); err != nil {
-			return err
-		}
-		steps := [][]string{
-			{l.bridge, "link", "set", port, "master", "br0"},
-			{l.bridge, "link", "set", port, "up"},
-			{h.NS, "link", "set", "lo", "up"},
-			{h.NS, "addr", "add", h.IP.String() + "/24", "brd", "+", "dev", "eth0"},
-			{h.NS, "link", "set", "eth0", "up"},
-			// Limited broadcast leaves through eth0 (there is no default route).
-			{h.NS, "route", "add", "255.255.255.255/32", "dev", "eth0", "src", h.IP.String()},
-		}
-		for _, s := range steps {
-			if err := run(s[0], s[1:]...); err != nil {
-				return err
-			}
 		}
 		l.hosts = append(l.hosts, h)
 	}
-	return l.waitUp()
+	return waitUp(l.hosts)
 }
 
-// waitUp waits until every veth reports carrier (usually immediate).
-func (l *Lab) waitUp() error {
+// addBridge creates bridge br in namespace ns and brings it up.
+func addBridge(ns, br string) error {
+	steps := [][]string{
+		{"link", "add", br, "type", "bridge"},
+		// No STP delay, no multicast snooping surprises: frames pass at once.
+		{"link", "set", br, "type", "bridge", "forward_delay", "0", "stp_state", "0"},
+		{"link", "set", br, "up"},
+	}
+	for _, s := range steps {
+		if err := run(ns, s...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// addHost creates h's namespace and plugs its eth0 (address h.IP/24) into bridge br of namespace
+// bridgeNS through port. A non-nil gw becomes its default route.
+func addHost(bridgeNS, br, port string, h *Host, gw net.IP) error {
+	if err := run("", "netns", "add", h.NS); err != nil {
+		return err
+	}
+	// Both ends are created directly in their namespaces.
+	if err := run("", "link", "add", "eth0", "netns", h.NS, "type", "veth", "peer", "name", port, "netns", bridgeNS); err != nil {
+		return err
+	}
+	steps := [][]string{
+		{bridgeNS, "link", "set", port, "master", br},
+		{bridgeNS, "link", "set", port, "up"},
+		{h.NS, "link", "set", "lo", "up"},
+		{h.NS, "addr", "add", h.IP.String() + "/24", "brd", "+", "dev", "eth0"},
+		{h.NS, "link", "set", "eth0", "up"},
+		// Limited broadcast leaves through eth0 (even where there is no default route).
+		{h.NS, "route", "add", "255.255.255.255/32", "dev", "eth0", "src", h.IP.String()},
+	}
+	if gw != nil {
+		steps = append(steps, []string{h.NS, "route", "add", "default", "via", gw.String(), "dev", "eth0"})
+	}
+	for _, s := range steps {
+		if err := run(s[0], s[1:]...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitUp waits until every host's interface reports carrier (usually immediate).
+func waitUp(hosts []*Host) error {
 	deadline := time.Now().Add(5 * time.Second)
-	for _, h := range l.hosts {
+	for _, h := range hosts {
 		for {
-			out, err := output(h.NS, "-o", "link", "show", "eth0")
+			out, err := output(h.NS, "-o", "link", "show", h.Iface)
 			if err == nil && strings.Contains(out, "LOWER_UP") {
 				break
 			}
 			if time.Now().After(deadline) {
-				return fmt.Errorf("netlab: %s eth0 not up: %s %v", h.NS, out, err)
+				return fmt.Errorf("netlab: %s %s not up: %s %v", h.NS, h.Iface, out, err)
 			}
 			time.Sleep(20 * time.Millisecond)
 		}
@@ -188,18 +218,23 @@ func (l *Lab) Close() {
 		for _, h := range l.hosts {
 			names = append(names, h.NS)
 		}
-		// Hosts that failed half way are not in l.hosts: catch them by name.
-		for _, ns := range listNS() {
-			if strings.HasPrefix(ns, l.name) && !contains(names, ns) {
-				names = append(names, ns)
-			}
-		}
-		for _, ns := range names {
-			if err := destroyNS(ns); err != nil {
-				l.t.Logf("netlab: cleanup: %v", err)
-			}
-		}
+		destroyLab(l.t, l.name, names)
 	})
+}
+
+// destroyLab deletes the namespaces names and any other whose name starts with the lab's prefix
+// (hosts that failed half way are not in names: they are caught by name).
+func destroyLab(t testing.TB, prefix string, names []string) {
+	for _, ns := range listNS() {
+		if strings.HasPrefix(ns, prefix) && !contains(names, ns) {
+			names = append(names, ns)
+		}
+	}
+	for _, ns := range names {
+		if err := destroyNS(ns); err != nil {
+			t.Logf("netlab: cleanup: %v", err)
+		}
+	}
 }
 
 // Command returns a command that runs name inside the host's namespace

@@ -24,6 +24,11 @@ func main() {
 	fs.IntVar(&o.Port, "port", 0, "UDP and TCP port for this start (saved in the profile)")
 	fs.StringVar(&o.Bind, "bind", "", "local IPv4 address for this start (saved in the profile)")
 	fs.Parse(os.Args[1:])
+	if rest := fs.Args(); len(rest) > 0 {
+		// `hato --profile DIR send ...`: a subcommand after the common flags.
+		flags := os.Args[1 : len(os.Args)-len(rest)]
+		os.Exit(cli.Main(append(append([]string{rest[0]}, flags...), rest[1:]...), os.Stdout, os.Stderr))
+	}
 	if !ui.HasDisplay() {
 		fmt.Fprintln(os.Stderr, "hato: no display, running the node headless (hato serve); see hato help")
 		os.Exit(cli.Main(append([]string{"serve"}, os.Args[1:]...), os.Stdout, os.Stderr))

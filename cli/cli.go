@@ -69,7 +69,8 @@ func Remote(ctx context.Context, h *messenger.Hato, args []string, cwd string, s
 const usage = `Hato: an IP Messenger compatible LAN messenger.
 
 Usage:
-  hato                      start the desktop app
+  hato [--profile DIR] [--port N] [--bind ADDR]
+                            start the desktop app (on that profile: each profile is its own Hato)
   hato serve [common] [--open-sealed] [--absent TEXT] [--get-list]
                             run a node; print one JSON object per event per line
   hato list  [common] [--wait 3s] [--json]
@@ -83,7 +84,7 @@ Usage:
   hato fetch [common] --from TARGET --packet N --offer LIST [--id ID]... [--download DIR]
                             fetch an offer that serve printed (resumes an interrupted file from Hato)
 
-  hato history [common] --profile DIR [--peer P] [--since 7d] [--limit 100] [--json] [QUERY]
+  hato history [common] [--peer P] [--since 7d] [--limit 100] [--json] [QUERY]
                             the profile's messages, newest first (QUERY: words, Japanese and Chinese too)
 
 Common flags:
@@ -93,9 +94,13 @@ Common flags:
   --user S, --host S        login and host name in every packet (default: this machine's)
   --broadcast-addr A        extra destination for presence: IP[:PORT], CIDR or a.b.c.d-e (repeatable)
   --codepage C              charset for peers without UTF-8: cp932 (default), gbk or utf-8
-  --profile DIR             keep this instance's settings and keys in DIR (flags given are saved there)
+  --profile DIR             this Hato's settings, keys and history (default: the app's own folder;
+                            flags given with --profile are saved there)
   --require-encryption      never send in the clear: fail for peers that cannot be sent encrypted
-  --fingerprint-name        user name user-<16 hex> from our key, which nobody else can use (needs --profile)
+  --fingerprint-name        user name user-<16 hex> from our key, which nobody else can use
+
+When a Hato (the app or serve) runs for the profile, list, send, fetch and history are carried out
+by it: its port, its names, its history.
 
 Messages are encrypted (RSA2048+AES256 or RSA1024+Blowfish128) and signed whenever the peer can.
 

@@ -80,6 +80,17 @@ func TestShellShowsOnSecondStart(t *testing.T) {
 		t.Fatal(err)
 	}
 	me.q.until(t, "the window shown", func() bool { return rec.shown })
+
+	// Today's way: the profile's control endpoint (an older Hato answers only the loopback packet).
+	rec.shown = false
+	d.main.window.Hide()
+	if !activate(me.h.Profile()) {
+		t.Fatal("no Hato answered on the profile's control endpoint")
+	}
+	me.q.until(t, "the window shown through the control endpoint", func() bool { return rec.shown })
+	if activate(t.TempDir()) {
+		t.Error("activate reports a Hato on an empty profile")
+	}
 }
 
 // showRecorder is a window that remembers being shown (the test driver's windows do not say).

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,7 +15,6 @@ import (
 
 	"hato/messenger"
 	"hato/protocol"
-	"hato/protocol/wire"
 )
 
 // settings are what the user chooses in the settings window. Who we are and how we reach the LAN
@@ -103,6 +101,17 @@ func (s settings) save(p fyne.Preferences) {
 	p.SetBool(prefKeepNoLog, s.KeepNoLog)
 }
 
+// uiField is the settings window's name of a messenger.Settings field.
+func uiField(field string) string {
+	switch field {
+	case "broadcast_addrs":
+		return "broadcasts"
+	case "download_dir":
+		return "downloads"
+	}
+	return field
+}
+
 // settingError names the field a bad value came from, so that the settings window can show it there.
 type settingError struct {
 	Field string
@@ -121,28 +130,12 @@ func (s settings) validate() error {
 	if err != nil || port < 1 || port > 65535 {
 		return bad("port", "%q is not a port number (1 to 65535)", s.Port)
 	}
-	if b := strings.TrimSpace(s.Bind); b != "" {
-		if a, err := netip.ParseAddr(b); err != nil || !a.Is4() {
-			return bad("bind", "%q is not an IPv4 address", s.Bind)
+	// What the Hato runs with is checked where it is defined; the window names the fields its own way.
+	if err := s.core().Validate(); err != nil {
+		if se, ok := errors.AsType[*messenger.SettingError](err); ok {
+			return &settingError{Field: uiField(se.Field), Err: se.Err}
 		}
-	}
-	for _, d := range s.Broadcasts {
-		if _, err := protocol.ParseDestination(d, port); err != nil {
-			return bad("broadcasts", "%v", err)
-		}
-	}
-	if _, err := wire.ParseCodepage(s.Codepage); err != nil {
-		return bad("codepage", "%v", err)
-	}
-	for _, f := range []struct{ name, v string }{{"nick", s.Nick}, {"group", s.Group}} {
-		if strings.ContainsAny(f.v, ":\x00\a") {
-			return bad(f.name, "%q: ':' and control characters are not allowed", f.v)
-		}
-	}
-	if s.DownloadDir != "" {
-		if fi, err := os.Stat(s.DownloadDir); err != nil || !fi.IsDir() {
-			return bad("downloads", "%q is not a folder", s.DownloadDir)
-		}
+		return err
 	}
 	for _, p := range s.AbsencePresets {
 		if strings.TrimSpace(p) == "" {

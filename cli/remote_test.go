@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,6 +77,20 @@ func TestCommandsGoThroughTheRunningHato(t *testing.T) {
 	code, _, errOut = run(t, send, "--profile", txProfile, "--port", port, "--to", "127.0.0.2", "same port")
 	if code != 0 {
 		t.Errorf("the same port: exit %d %q", code, errOut)
+	}
+
+	// 1,000 malformed requests on its control endpoint leave the running Hato working.
+	for i := range 1000 {
+		c, err := net.Dial("unix", filepath.Join(txProfile, "control.sock"))
+		if err != nil {
+			t.Fatalf("malformed request %d: %v", i, err)
+		}
+		c.Write([]byte([]string{"not json\n", `{"v":1,"op":"run","args":[1]}` + "\n", `{"v":2}` + "\n", "{\"v\":1,\"op\":"}[i%4]))
+		c.Close()
+	}
+	code, out, errOut = run(t, send, "--profile", txProfile, "--to", "127.0.0.2", "still here")
+	if code != 0 || !strings.Contains(out, "delivered to 受信者") {
+		t.Errorf("after 1,000 malformed requests: exit %d %q %q", code, out, errOut)
 	}
 
 	// A second serve on the profile hands over instead of binding elsewhere.

@@ -157,7 +157,7 @@ type desktopApp struct {
 
 // startDesktopApp starts Xvfb and the desktop app in h, with a fresh HOME
 // (preferences, keys, and the download folder $HOME/Downloads).
-func startDesktopApp(t *testing.T, h *netlab.Host) *desktopApp {
+func startDesktopApp(t *testing.T, h *netlab.Host, args ...string) *desktopApp {
 	t.Helper()
 	bin := guiBinary(t)
 	a := &desktopApp{t: t, host: h, home: t.TempDir(), exited: make(chan struct{})}
@@ -173,7 +173,7 @@ func startDesktopApp(t *testing.T, h *netlab.Host) *desktopApp {
 		"XDG_DATA_HOME=" + filepath.Join(a.home, ".local/share"),
 		"FYNE_PLATFORM=x11", "DBUS_SESSION_BUS_ADDRESS=disabled:", "LANG=C.UTF-8", "LC_ALL=C.UTF-8",
 	}
-	a.cmd = h.Command(context.Background(), bin)
+	a.cmd = h.Command(context.Background(), bin, args...)
 	a.cmd.Env = a.env
 	a.cmd.Dir = a.home
 	a.cmd.Stdout, a.cmd.Stderr = &a.log, &a.log

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"hato/messenger"
+	"hato/protocol"
 )
 
 func list(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -28,18 +29,21 @@ func listIn(ctx context.Context, e *env, args []string, stdout, stderr io.Writer
 	}
 	defer stop()
 	<-h.Ready()
+	var hosts []protocol.Host
 	if e.running != nil {
-		// A running Hato knows the LAN already; it asks again so that the list is as fresh as a new node's.
-		if err := h.Refresh(); err != nil {
+		// A running Hato knows the LAN already; it asks again and lists who answered, as a new node would.
+		var err error
+		if hosts, err = h.Refresh(ctx, *wait); err != nil {
 			fmt.Fprintln(stderr, "hato list:", err)
 			return 1
 		}
+	} else {
+		select {
+		case <-ctx.Done():
+		case <-time.After(*wait):
+		}
+		hosts = h.Hosts()
 	}
-	select {
-	case <-ctx.Done():
-	case <-time.After(*wait):
-	}
-	hosts := h.Hosts()
 	if *asJSON {
 		out := make([]jsonHost, 0, len(hosts))
 		for _, h := range hosts {

@@ -405,9 +405,6 @@ func (h *Hato) Files() *transfer.Server { return h.files }
 // Hosts lists the peers the node knows.
 func (h *Hato) Hosts() []protocol.Host { return h.Node().Hosts() }
 
-// Refresh asks everyone to announce themselves again.
-func (h *Hato) Refresh() error { return h.Node().Announce() }
-
 // RequestHostList asks the peers for their host lists (Windows' exchange); EventListReceived ends it.
 func (h *Hato) RequestHostList() error { return h.Node().RequestHostList() }
 

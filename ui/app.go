@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -105,6 +106,8 @@ type shell struct {
 	tray     *tray
 	notify   *notifier
 	recv     []*recvWindow
+	held     []*recvWindow       // messages not opened yet: pop-ups off, or the user was typing
+	unnamed  []*protocol.Message // messages whose sender has not announced itself: notified once it has, or soon
 	settings *settingsWindow
 	history  *historyWindow
 }
@@ -112,7 +115,7 @@ type shell struct {
 func newShell(s *session) *shell {
 	d := &shell{s: s, main: newMainWindow(s), notify: newNotifier(s)}
 	d.tray = newTray(s, d.onShow, d.onSettings, d.onQuit)
-	d.tray.openHistory = d.onHistory
+	d.tray.openHistory, d.tray.openUnread = d.onHistory, d.openHeld
 	d.main.onSettings = d.onSettings
 	d.main.onHistory = d.onHistory
 	d.main.window.SetMaster()
@@ -123,6 +126,7 @@ func newShell(s *session) *shell {
 		d.main.window.SetCloseIntercept(d.main.window.Hide)
 	}
 	s.onEvent = d.onEvent
+	s.onBatchEnd = d.main.hosts.flush
 	s.onTransfer = d.onTransfer
 	s.prune()
 	return d
@@ -133,17 +137,78 @@ func (d *shell) onEvent(ev protocol.Event) {
 	switch ev.Kind {
 	case protocol.EventActivate:
 		d.onShow()
+	case protocol.EventHostJoined, protocol.EventHostUpdated:
+		d.onHost(ev.Host)
+	case protocol.EventMessage:
+		d.onMessage(ev.Message)
 	}
-	if ev.Kind != protocol.EventMessage {
-		return
-	}
-	w := newRecvWindow(d.s, ev.Message, d.main.replyTo)
+}
+
+// onMessage opens a receive window for m and notifies the user. The window waits while the user types
+// in the main window (it would take the keyboard), or until asked for when pop-ups are off.
+func (d *shell) onMessage(m *protocol.Message) {
+	w := newRecvWindow(d.s, m, d.main.replyTo)
 	w.closedHook = func() { d.forget(w) }
 	d.recv = append(d.recv, w)
 	d.tray.setUnread(len(d.recv))
-	d.notify.message(ev.Message)
-	w.window.Show()
-	w.window.RequestFocus()
+	if m.From.Entry {
+		d.notify.message(m)
+	} else {
+		// A sender that never announced itself is being asked to (a BR_ENTRY goes to it): name it
+		// in the notification by its nickname, if it answers soon.
+		d.unnamed = append(d.unnamed, m)
+		d.s.after(unnamedWait, func() { d.notifyUnnamed(m) })
+	}
+	d.held = append(d.held, w)
+	d.showHeld()
+}
+
+// unnamedWait is how long a notification waits for an unknown sender's entry.
+const unnamedWait = time.Second
+
+// notifyUnnamed notifies of m now, if that has not happened yet.
+func (d *shell) notifyUnnamed(m *protocol.Message) {
+	if i := slices.Index(d.unnamed, m); i >= 0 {
+		d.unnamed = slices.Delete(d.unnamed, i, i+1)
+		d.notify.message(m)
+	}
+}
+
+// onHost updates what shows a sender that just announced itself (or changed its names).
+func (d *shell) onHost(h protocol.Host) {
+	for _, w := range d.recv {
+		w.onHost(h)
+	}
+	for _, m := range slices.Clone(d.unnamed) {
+		if sameSender(m.From, h) {
+			m.From.Nick, m.From.Group = h.Nick, h.Group
+			d.notifyUnnamed(m)
+		}
+	}
+}
+
+// showHeld opens the windows of held messages, unless pop-ups are off or the user is typing: then it
+// looks again after a pause.
+func (d *shell) showHeld() {
+	if len(d.held) == 0 || !d.s.set.PopUp {
+		return
+	}
+	if d.main.typing() {
+		d.s.after(typingPause/2, d.showHeld)
+		return
+	}
+	d.openHeld()
+}
+
+// openHeld opens every held message's window (the tray's unread item, or showHeld).
+func (d *shell) openHeld() {
+	for _, w := range d.held {
+		w.window.Show()
+	}
+	if n := len(d.held); n > 0 {
+		d.held[n-1].window.RequestFocus()
+	}
+	d.held = nil
 }
 
 // onTransfer hands a fetch's progress to the window of its offer (our own offers' events only matter
@@ -157,12 +222,8 @@ func (d *shell) onTransfer(ev transfer.Event) {
 }
 
 func (d *shell) forget(w *recvWindow) {
-	for i, o := range d.recv {
-		if o == w {
-			d.recv = append(d.recv[:i], d.recv[i+1:]...)
-			break
-		}
-	}
+	d.recv = slices.DeleteFunc(d.recv, func(o *recvWindow) bool { return o == w })
+	d.held = slices.DeleteFunc(d.held, func(o *recvWindow) bool { return o == w })
 	d.tray.setUnread(len(d.recv))
 }
 

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/image/draw"
@@ -77,6 +78,7 @@ func (e *messageEntry) setCursorOffset(n int) {
 
 // composer is the lower half of the main window: the message, its options and its attachments.
 type composer struct {
+	lastTyped    time.Time // the user's last keystroke in the message box: new windows wait while typing goes on
 	entry        *messageEntry
 	sealed       *widget.Check
 	locked       *widget.Check
@@ -121,7 +123,7 @@ func newComposer(onSend, onAttachFile, onAttachFolder func()) *composer {
 		chips:        container.NewHBox(),
 		thumbs:       container.NewHBox(),
 	}
-	c.entry.OnChanged = func(string) { c.sync() }
+	c.entry.OnChanged = func(string) { c.lastTyped = time.Now(); c.sync() }
 	c.thumbScroll = container.NewHScroll(c.thumbs)
 	c.thumbScroll.Hide()
 	c.sealed = &widget.Check{Text: lang.L("Sealed"), OnChanged: c.onSealedChanged}

@@ -2,9 +2,11 @@ package ui
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -33,13 +35,17 @@ const (
 // recipients (Fyne's own selection holds one cell), sortable by each header, optionally grouped, with a
 // filter and a count. It follows node events and runs on the UI goroutine.
 type hostTable struct {
-	hosts    []protocol.Host // everyone known, in arrival order
+	hosts    []protocol.Host // everyone known
+	index    map[string]int  // hosts' positions by hostID
+	dirty    bool            // hosts changed since rows were built
 	rows     []hostRow       // what the table shows: filtered, sorted, maybe grouped
 	selected map[string]bool // by hostID
 	sortCol  int
 	sortDesc bool
 	grouped  bool
 	filter   string
+	// lastTyped is the last keystroke in the filter box (see mainWindow.typing).
+	lastTyped time.Time
 
 	table   *widget.Table
 	search  *widget.Entry
@@ -64,7 +70,7 @@ func hostID(h protocol.Host) string {
 }
 
 func newHostTable() *hostTable {
-	t := &hostTable{selected: map[string]bool{}, sortCol: colNick, cells: map[fyne.CanvasObject]int{},
+	t := &hostTable{selected: map[string]bool{}, index: map[string]int{}, sortCol: colNick, cells: map[fyne.CanvasObject]int{},
 		onSelectionChanged: func() {}}
 	t.table = &widget.Table{
 		Length:        func() (int, int) { return len(t.rows), numCols },
@@ -301,6 +307,7 @@ func (t *hostTable) selectedHosts() []protocol.Host {
 }
 
 func (t *hostTable) onFilterChanged(s string) {
+	t.lastTyped = time.Now()
 	t.filter = strings.TrimSpace(s)
 	t.rebuild()
 }
@@ -310,28 +317,56 @@ func (t *hostTable) onGroupChanged(on bool) {
 	t.rebuild()
 }
 
-// apply updates the table for one node event.
+// apply updates the table for one node event and redraws it.
 func (t *hostTable) apply(ev protocol.Event) {
-	same := func(o protocol.Host) bool { return hostID(o) == hostID(ev.Host) }
+	t.update(ev)
+	t.flush()
+}
+
+// update takes a node event into the list without redrawing: flush does that once for a whole batch.
+func (t *hostTable) update(ev protocol.Event) {
+	id := hostID(ev.Host)
 	switch ev.Kind {
 	case protocol.EventHostJoined, protocol.EventHostUpdated:
-		if i := slices.IndexFunc(t.hosts, same); i >= 0 {
+		if i, ok := t.index[id]; ok {
 			t.hosts[i] = ev.Host
 		} else {
+			t.index[id] = len(t.hosts)
 			t.hosts = append(t.hosts, ev.Host)
 		}
 	case protocol.EventHostLeft:
-		t.hosts = slices.DeleteFunc(t.hosts, same)
-		delete(t.selected, hostID(ev.Host))
+		i, ok := t.index[id]
+		if !ok {
+			return
+		}
+		// Swap with the last: O(1), and the table sorts anyway.
+		last := len(t.hosts) - 1
+		t.hosts[i] = t.hosts[last]
+		t.index[hostID(t.hosts[i])] = i
+		t.hosts = t.hosts[:last]
+		delete(t.index, id)
+		delete(t.selected, id)
 	default:
 		return
 	}
-	t.rebuild()
+	t.dirty = true
 }
 
-// clearHosts empties the table (Refresh asks everyone again).
-func (t *hostTable) clearHosts() {
-	t.hosts = nil
+// flush redraws the table if something changed since the last time.
+func (t *hostTable) flush() {
+	if t.dirty {
+		t.rebuild()
+	}
+}
+
+// setHosts replaces the list (with who answered a refresh); the checks of those still listed stay.
+func (t *hostTable) setHosts(hosts []protocol.Host) {
+	t.hosts = slices.Clone(hosts)
+	clear(t.index)
+	for i, h := range t.hosts {
+		t.index[hostID(h)] = i
+	}
+	maps.DeleteFunc(t.selected, func(id string, _ bool) bool { _, ok := t.index[id]; return !ok })
 	t.rebuild()
 }
 
@@ -361,6 +396,7 @@ func (t *hostTable) shownHosts() []protocol.Host {
 
 // rebuild recomputes the visible rows from hosts, filter, sort order and grouping.
 func (t *hostTable) rebuild() {
+	t.dirty = false
 	var shown []protocol.Host
 	for _, h := range t.hosts {
 		if t.matches(h) {

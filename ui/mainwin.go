@@ -83,12 +83,30 @@ func (w *mainWindow) onEvent(ev protocol.Event) {
 		w.compose.status.SetText(lang.L("{{.Name}} cannot show {{.Chars}}: sent as ?.", map[string]any{"Name": ev.Host.DisplayName(), "Chars": ev.Text}))
 		return
 	}
-	w.hosts.apply(ev)
+	w.hosts.update(ev) // drawn at the end of the batch (session.onBatchEnd)
 }
 
+// typingPause is how long after the last keystroke the user counts as typing: a message that arrives
+// meanwhile waits for the pause before its window opens, so that it takes no keystroke away.
+const typingPause = 2 * time.Second
+
+// typing reports whether the user is typing in this window now.
+func (w *mainWindow) typing() bool {
+	return time.Since(w.compose.lastTyped) < typingPause || time.Since(w.hosts.lastTyped) < typingPause
+}
+
+// onRefresh asks the LAN again. The list stays as it is while the answers come (nobody who answers
+// disappears even for a moment), then it keeps exactly those who answered.
 func (w *mainWindow) onRefresh() {
-	w.hosts.clearHosts()
-	w.s.refresh()
+	w.refresh.Disable()
+	w.s.refresh(func(answered []protocol.Host, err error) {
+		w.refresh.Enable()
+		if err != nil {
+			w.compose.status.SetText(err.Error())
+			return
+		}
+		w.hosts.setHosts(answered)
+	})
 }
 
 func (w *mainWindow) onSelectionChanged() {

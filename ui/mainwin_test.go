@@ -36,7 +36,7 @@ func newMainSetup(t *testing.T) *mainSetup {
 		}
 	}
 	m.win = newMainWindow(m.tx.session)
-	m.tx.onEvent = m.win.onEvent
+	m.tx.onEvent, m.tx.onBatchEnd = m.win.onEvent, m.win.hosts.flush
 	m.win.window.Resize(fyne.NewSize(680, 620))
 	m.win.window.Show()
 	t.Cleanup(m.win.window.Close)

@@ -119,6 +119,22 @@ func newRecvWindow(s *session, m *protocol.Message, reply func(to protocol.Host,
 	return w
 }
 
+// sameSender reports whether h is the host that sent from: the same names at the same address.
+func sameSender(from, h protocol.Host) bool {
+	return from.Addr == h.Addr && strings.EqualFold(from.User, h.User) && strings.EqualFold(from.Host, h.Host)
+}
+
+// onHost shows the sender's nickname and group once it announces itself (a message may come first).
+func (w *recvWindow) onHost(h protocol.Host) {
+	if !sameSender(w.m.From, h) || (w.m.From.Nick == h.Nick && w.m.From.Group == h.Group) {
+		return
+	}
+	w.m.From.Nick, w.m.From.Group, w.m.From.Entry = h.Nick, h.Group, h.Entry
+	w.window.SetTitle(lang.L("Message from {{.Name}}", map[string]any{"Name": w.m.From.DisplayName()}))
+	w.nick.SetText(w.m.From.DisplayName())
+	w.details.SetText(w.detailText())
+}
+
 // detailText is the header's second line: group, user@host, address and when it arrived.
 func (w *recvWindow) detailText() string {
 	f := w.m.From

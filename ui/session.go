@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 
@@ -34,6 +35,7 @@ type session struct {
 	// Handlers for what the Hato reports, set by the windows; called on the UI goroutine.
 	onEvent    func(protocol.Event)
 	onTransfer func(transfer.Event)
+	onBatchEnd func() // after each batch of events: the windows redraw what changed
 }
 
 // newSession starts a Hato with cfg and the settings. do runs functions on the UI goroutine; nil means
@@ -55,23 +57,59 @@ func newSession(a fyne.App, cfg messenger.Config, set settings, do func(func()))
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &session{app: a, do: do, h: h, set: set, log: cfg.Logger, ctx: ctx, cancel: cancel, ran: make(chan struct{}),
-		keys: h.Keys, onEvent: func(protocol.Event) {}, onTransfer: func(transfer.Event) {}}
+		keys: h.Keys, onEvent: func(protocol.Event) {}, onTransfer: func(transfer.Event) {}, onBatchEnd: func() {}}
 	s.hist, _ = h.History()
 	events, _ := h.Subscribe()
 	var wg sync.WaitGroup
 	wg.Go(func() { h.Run(ctx) })
-	wg.Go(func() {
-		for ev := range events {
-			s.do(func() { s.dispatch(ev) })
-		}
-	})
+	wg.Go(func() { s.pump(events) })
 	go func() { wg.Wait(); close(s.ran) }()
 	<-h.Ready()
 	return s, nil
 }
 
-// dispatch hands one event to the windows.
-func (s *session) dispatch(ev messenger.Event) {
+// maxBatch bounds the events handed to the windows in one go.
+const maxBatch = 1024
+
+// pump hands the Hato's events to the windows in batches: it waits until the UI goroutine has taken
+// one batch, and whatever arrived meanwhile makes the next, so that 1,000 peers answering a BR_ENTRY
+// cost a few table updates, not 1,000. Once the app quits it only drains the stream.
+func (s *session) pump(events <-chan messenger.Event) {
+	for ev := range events {
+		if s.ctx.Err() != nil {
+			continue
+		}
+		batch := []messenger.Event{ev}
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case ev, ok := <-events:
+				if !ok {
+					break more
+				}
+				batch = append(batch, ev)
+			default:
+				break more
+			}
+		}
+		taken := make(chan struct{})
+		s.do(func() { s.dispatch(batch); close(taken) })
+		select {
+		case <-taken:
+		case <-s.ctx.Done():
+		}
+	}
+}
+
+// dispatch hands a batch of events to the windows, in order; the host list is redrawn once per batch.
+func (s *session) dispatch(batch []messenger.Event) {
+	for _, ev := range batch {
+		s.dispatchOne(ev)
+	}
+	s.onBatchEnd()
+}
+
+func (s *session) dispatchOne(ev messenger.Event) {
 	switch ev.Kind {
 	case messenger.EventTransfer:
 		s.onTransfer(*ev.Transfer)
@@ -167,11 +205,25 @@ func (s *session) release(m *protocol.Message) {
 	}
 }
 
-// refresh asks everyone to announce themselves again.
-func (s *session) refresh() {
-	if err := s.h.Refresh(); err != nil {
-		s.log.Info("refresh", "err", err)
-	}
+// refresh asks everyone to announce themselves again; done gets who answered, on the UI goroutine.
+func (s *session) refresh(done func([]protocol.Host, error)) {
+	s.work.Go(func() {
+		hosts, err := s.h.Refresh(s.ctx, 0)
+		s.do(func() { done(hosts, err) })
+	})
+}
+
+// after runs fn on the UI goroutine once d has passed, unless the app quits first.
+func (s *session) after(d time.Duration, fn func()) {
+	s.work.Go(func() {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			s.do(fn)
+		case <-s.ctx.Done():
+		}
+	})
 }
 
 // close stops the Hato (BR_EXIT goes out) and waits for every goroutine the session started.

@@ -29,6 +29,7 @@ type settings struct {
 	Codepage          string   // cp932, gbk or utf-8, for peers without UTF-8
 	DownloadDir       string
 	Notifications     bool
+	PopUp             bool // open each message in its window at once (IP Messenger's default); else on demand
 	RequireEncryption bool
 	FingerprintName   bool
 	PasswordHash      string // SHA-256 hex of the password that opens locked messages; "" for none
@@ -49,6 +50,7 @@ const (
 	prefCodepage      = "codepage"
 	prefDownloads     = "download_dir"
 	prefNotifications = "notifications"
+	prefPopUp         = "popup"
 	prefRequireEnc    = "require_encryption"
 	prefFingerprint   = "fingerprint_name"
 	prefPassword      = "password_sha256"
@@ -72,6 +74,7 @@ func loadSettings(p fyne.Preferences) settings {
 		Codepage:          p.StringWithFallback(prefCodepage, "cp932"),
 		DownloadDir:       p.StringWithFallback(prefDownloads, defaultDownloads()),
 		Notifications:     p.BoolWithFallback(prefNotifications, true),
+		PopUp:             p.BoolWithFallback(prefPopUp, true),
 		RequireEncryption: p.Bool(prefRequireEnc),
 		FingerprintName:   p.Bool(prefFingerprint),
 		PasswordHash:      p.String(prefPassword),
@@ -92,6 +95,7 @@ func (s settings) save(p fyne.Preferences) {
 	p.SetString(prefCodepage, s.Codepage)
 	p.SetString(prefDownloads, s.DownloadDir)
 	p.SetBool(prefNotifications, s.Notifications)
+	p.SetBool(prefPopUp, s.PopUp)
 	p.SetBool(prefRequireEnc, s.RequireEncryption)
 	p.SetBool(prefFingerprint, s.FingerprintName)
 	p.SetString(prefPassword, s.PasswordHash)

@@ -33,7 +33,7 @@ type settingsWindow struct {
 	keepDays                    []int          // keep's options in days, 0 for all
 	downloads                   *widget.Entry
 	choose                      *widget.Button
-	notifications, quote        *widget.Check
+	notifications, popUp, quote *widget.Check
 	requireEnc, fingerprintName *widget.Check
 	fingerprint                 *widget.Label
 	password, confirm           *widget.Entry
@@ -100,6 +100,7 @@ func (w *settingsWindow) buildUI() {
 	w.downloads = newEntry(false)
 	w.choose = &widget.Button{Text: lang.L("Choose…"), OnTapped: w.onChoose}
 	w.notifications = &widget.Check{Text: lang.L("Show notifications")}
+	w.popUp = &widget.Check{Text: lang.L("Open each message in a window at once")}
 	w.quote = &widget.Check{Text: lang.L("Reply quotes the message")}
 	w.requireEnc = &widget.Check{Text: lang.L("Never send unencrypted")}
 	w.fingerprintName = &widget.Check{Text: lang.L("Fingerprint in my user name")}
@@ -129,7 +130,7 @@ func (w *settingsWindow) buildUI() {
 	files := &widget.Form{Items: []*widget.FormItem{
 		{Text: lang.L("Download folder"), Widget: w.field("downloads", container.NewBorder(nil, nil, nil, w.choose, w.downloads))},
 	}}
-	messages := container.NewVBox(w.notifications, w.quote, w.keepNoLog,
+	messages := container.NewVBox(w.notifications, w.popUp, w.quote, w.keepNoLog,
 		&widget.Form{Items: []*widget.FormItem{
 			{Text: lang.L("Theme"), Widget: w.theme},
 			{Text: lang.L("Keep history"), Widget: w.field("history", w.keep),
@@ -226,6 +227,7 @@ func (w *settingsWindow) load(t settings) {
 	}
 	w.downloads.SetText(t.DownloadDir)
 	w.notifications.SetChecked(t.Notifications)
+	w.popUp.SetChecked(t.PopUp)
 	w.quote.SetChecked(t.QuoteReply)
 	w.requireEnc.SetChecked(t.RequireEncryption)
 	w.fingerprintName.SetChecked(t.FingerprintName)
@@ -250,6 +252,7 @@ func (w *settingsWindow) settings() (settings, error) {
 	}
 	t.DownloadDir = strings.TrimSpace(w.downloads.Text)
 	t.Notifications = w.notifications.Checked
+	t.PopUp = w.popUp.Checked
 	t.QuoteReply = w.quote.Checked
 	t.RequireEncryption = w.requireEnc.Checked
 	t.FingerprintName = w.fingerprintName.Checked

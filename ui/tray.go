@@ -26,8 +26,8 @@ type tray struct {
 	desk desktop.App // nil when the app has no tray
 
 	show, openSettings, quit func()
-	// openHistory, when set, opens the history window.
-	openHistory func()
+	// openHistory, when set, opens the history window; openUnread the messages not opened yet.
+	openHistory, openUnread func()
 	// absenceChanged, when set, hears that the tray changed absence mode (text, or "" for off), so that
 	// other windows can show it.
 	absenceChanged func(text string)
@@ -86,7 +86,7 @@ func (t *tray) menu() *fyne.Menu {
 		if t.unread > 1 {
 			label = lang.N("{{.Count}} unread messages", t.unread, map[string]any{"Count": t.unread})
 		}
-		items = append(items, &fyne.MenuItem{Label: label, Action: t.onShow}, fyne.NewMenuItemSeparator())
+		items = append(items, &fyne.MenuItem{Label: label, Action: t.onUnread}, fyne.NewMenuItemSeparator())
 	}
 	quit := &fyne.MenuItem{Label: lang.L("Quit"), Action: t.onQuit, IsQuit: true}
 	items = append(items,
@@ -118,7 +118,15 @@ func (t *tray) absenceMenu() *fyne.Menu {
 	return fyne.NewMenu(lang.L("Absence"), items...)
 }
 
-func (t *tray) onShow()     { t.show() }
+func (t *tray) onShow() { t.show() }
+
+// onUnread opens the messages not opened yet (pop-ups off, or held while the user typed).
+func (t *tray) onUnread() {
+	t.show()
+	if t.openUnread != nil {
+		t.openUnread()
+	}
+}
 func (t *tray) onSettings() { t.openSettings() }
 func (t *tray) onQuit()     { t.quit() }
 

@@ -216,7 +216,11 @@ func (t *hostTable) updateHeader(id widget.TableCellID, o fyne.CanvasObject) {
 	}
 	b.OnTapped = func() { t.onHeaderTapped(col) }
 	if col == colCheck {
-		b.Icon, b.OnTapped = theme.CheckButtonCheckedIcon(), t.onSelectAllTapped
+		// Checked only when every shown host is: never with none listed.
+		b.Icon, b.OnTapped = theme.CheckButtonIcon(), t.onSelectAllTapped
+		if t.allShownSelected() {
+			b.Icon = theme.CheckButtonCheckedIcon()
+		}
 	}
 	b.Refresh()
 }
@@ -234,14 +238,20 @@ func (t *hostTable) onHeaderTapped(col int) {
 	t.rebuild()
 }
 
-// onSelectAllTapped selects every shown host, or clears the selection when all are selected.
-func (t *hostTable) onSelectAllTapped() {
+// allShownSelected reports whether there are hosts shown and every one is checked.
+func (t *hostTable) allShownSelected() bool {
 	shown := t.shownHosts()
 	all := len(shown) > 0
 	for _, h := range shown {
 		all = all && t.selected[hostID(h)]
 	}
-	for _, h := range shown {
+	return all
+}
+
+// onSelectAllTapped selects every shown host, or clears the selection when all are selected.
+func (t *hostTable) onSelectAllTapped() {
+	all := t.allShownSelected()
+	for _, h := range t.shownHosts() {
 		t.selected[hostID(h)] = !all
 	}
 	t.changed()
@@ -404,12 +414,11 @@ func (t *hostTable) rebuild() {
 		}
 	}
 	slices.SortStableFunc(shown, func(a, b protocol.Host) int {
-		if t.grouped {
-			if c := strings.Compare(strings.ToLower(a.Group), strings.ToLower(b.Group)); c != 0 {
-				return c
-			}
-		}
 		c := compareColumn(a, b, t.sortCol)
+		if t.grouped {
+			// Groups in order, and sorted by the column inside each; descending reverses both.
+			c = cmp.Or(strings.Compare(strings.ToLower(a.Group), strings.ToLower(b.Group)), c)
+		}
 		if t.sortDesc {
 			c = -c
 		}

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"hato/protocol"
@@ -164,6 +165,11 @@ func TestHostTableSortFilterGroup(t *testing.T) {
 	if got := nicks(); got != "[営業] Anna [開発] Ken Taro" {
 		t.Errorf("grouped: %s", got)
 	}
+	h.onHeaderTapped(colNick)
+	if got := nicks(); got != "[開発] Taro Ken [営業] Anna" {
+		t.Errorf("grouped, descending: %s", got)
+	}
+	h.onHeaderTapped(colNick)
 	// A tap on a group header checks the whole group.
 	h.onCellTapped(widget.TableCellID{Row: 2, Col: colNick})
 	if n := len(h.selectedHosts()); n != 2 {
@@ -177,6 +183,30 @@ func TestHostTableSortFilterGroup(t *testing.T) {
 	h.search.SetText("")
 	if got, n := nicks(), len(h.selectedHosts()); got != "[営業] Anna [開発] Taro" || n != 1 {
 		t.Errorf("after Ken left: %s, %d selected", got, n)
+	}
+}
+
+// The header's check box is checked only when every shown host is: never with nobody listed.
+func TestHostTableSelectAllHeader(t *testing.T) {
+	newTestApp(t)
+	h := newHostTable()
+	test.NewTempWindow(t, h.content)
+	header := h.table.CreateHeader().(*widget.Button)
+	icon := func() string {
+		h.updateHeader(widget.TableCellID{Row: -1, Col: colCheck}, header)
+		return header.Icon.Name()
+	}
+	unchecked, checked := theme.CheckButtonIcon().Name(), theme.CheckButtonCheckedIcon().Name()
+	if icon() != unchecked {
+		t.Error("checked with no host listed")
+	}
+	h.apply(protocol.Event{Kind: protocol.EventHostJoined, Host: protocol.Host{User: "a", Host: "pc", Addr: mustAddr("192.0.2.7:2425")}})
+	if icon() != unchecked {
+		t.Error("checked with one host, not selected")
+	}
+	h.onSelectAllTapped()
+	if icon() != checked || len(h.selectedHosts()) != 1 {
+		t.Errorf("select all: icon %s, %d selected", icon(), len(h.selectedHosts()))
 	}
 }
 

@@ -82,12 +82,20 @@ func messageBody(m *protocol.Message) string {
 	parts := []string{text}
 	if m.Files != "" {
 		files, _ := transfer.ParseFileList(m.Files) // what parsed is what can be fetched
-		switch k := len(files); k {
+		pictures := len(transfer.PlaceImages(m.Text, files))
+		switch k := len(files) - pictures; k { // the pictures inside the text are not files to save
 		case 0:
 		case 1:
 			parts = append(parts, lang.L("1 file"))
 		default:
 			parts = append(parts, lang.N("{{.Count}} files", k, map[string]any{"Count": k}))
+		}
+		switch pictures {
+		case 0:
+		case 1:
+			parts = append(parts, lang.L("1 picture"))
+		default:
+			parts = append(parts, lang.N("{{.Count}} pictures", pictures, map[string]any{"Count": pictures}))
 		}
 	}
 	return strings.TrimSpace(strings.Join(parts, "\n"))

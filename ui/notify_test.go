@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"hato/protocol"
+	"hato/transfer"
 )
 
 // newNotifyPair is a pair whose sender has a nick and a group, and whose receiver has no nick.
@@ -154,5 +155,15 @@ func TestNotifierText(t *testing.T) {
 		if title, body := messageTitle(&c.m), messageBody(&c.m); title != c.title || body != c.body {
 			t.Errorf("%+v: %q / %q, want %q / %q", c.m, title, body, c.title, c.body)
 		}
+	}
+	// A picture inside the text is no file to save: "1 picture", not "1 file".
+	png := shadePNG(t, 20, 10, 90)
+	pics, err := transfer.ImageSources("look", []transfer.InlineImage{{At: 4, PNG: png}}, 7, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := protocol.Message{From: protocol.Host{User: "taro"}, Text: "look", Files: transfer.FileList(pics)}
+	if body := messageBody(&m); body != "look\n1 picture" {
+		t.Errorf("a message with a picture: %q", body)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 
 	"hato/messenger"
 	"hato/protocol"
@@ -60,14 +61,16 @@ const (
 	prefKeepNoLog     = "history_keep_nolog"
 )
 
-// defaultAbsence are the presets a first start offers, as IP Messenger does.
-var defaultAbsence = []string{"I'm out of the office.", "In a meeting.", "At lunch."}
+// defaultAbsence are the presets a first start offers, as IP Messenger does, in the user's language.
+func defaultAbsence() []string {
+	return []string{lang.L("I'm out of the office."), lang.L("In a meeting."), lang.L("At lunch.")}
+}
 
 func loadSettings(p fyne.Preferences) settings {
 	return settings{
 		Nick:              p.String(prefNick),
 		Group:             p.String(prefGroup),
-		AbsencePresets:    p.StringListWithFallback(prefAbsence, defaultAbsence),
+		AbsencePresets:    p.StringListWithFallback(prefAbsence, defaultAbsence()),
 		Port:              p.StringWithFallback(prefPort, strconv.Itoa(protocol.DefaultPort)),
 		Bind:              p.String(prefBind),
 		Broadcasts:        p.StringList(prefBroadcasts),

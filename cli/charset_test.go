@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"encoding/json"
+	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
@@ -137,5 +139,26 @@ func TestBackToBackSendsOfOneProfile(t *testing.T) {
 	}
 	if packets[1] <= packets[0] {
 		t.Errorf("the second send's message has packet %.0f, not after the first's %.0f", packets[1], packets[0])
+	}
+}
+
+// hato info asks a peer (GETINFO, GETABSENCEINFO) and shows what its entry said it can do.
+func TestInfo(t *testing.T) {
+	port := freePort(t)
+	srv := startServe(t, "--bind", "127.0.0.2", "--port", port, "--nick", "鳩", "--user", "rx", "--absent", "昼食中")
+	srv.wait(t, func(m map[string]any) bool { return m["event"] == "keys" })
+	code, out, errOut := run(t, info, "--bind", "127.0.0.3", "--port", port, "--to", "127.0.0.2", "--json")
+	var got map[string]any
+	if code != 0 || json.Unmarshal([]byte(out), &got) != nil {
+		t.Fatalf("info exit %d: %q %q", code, out, errOut)
+	}
+	caps := fmt.Sprint(got["capabilities"])
+	if got["version"] != "Hato IP Messenger compatible client" || got["absence"] != "昼食中" || got["charset"] != "utf-8" ||
+		!strings.Contains(caps, "encryption") || !strings.Contains(caps, "files") || got["host"].(map[string]any)["nick"] != "鳩" {
+		t.Errorf("info %s", out)
+	}
+	code, out, errOut = run(t, info, "--bind", "127.0.0.3", "--port", port, "--broadcast-addr", "127.0.0.2", "--to", "鳩")
+	if code != 0 || !strings.Contains(out, "absence:      昼食中") {
+		t.Errorf("by nick: exit %d %q %q", code, out, errOut)
 	}
 }

@@ -28,6 +28,7 @@ type mainWindow struct {
 	hosts   *hostTable
 	compose *composer
 	refresh *widget.Button
+	info    *widget.Button
 	gear    *widget.Button
 	history *widget.Button
 	sending bool
@@ -51,6 +52,8 @@ func newMainWindow(s *session) *mainWindow {
 	w.compose.entry.onPaste = w.onPaste
 	w.refresh = &widget.Button{Icon: theme.ViewRefreshIcon(), Importance: widget.LowImportance, OnTapped: w.onRefresh}
 	w.refresh.ExtendBaseWidget(w.refresh)
+	w.info = &widget.Button{Icon: theme.InfoIcon(), Importance: widget.LowImportance, OnTapped: w.onInfo}
+	w.info.ExtendBaseWidget(w.info)
 	w.gear = &widget.Button{Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: func() {
 		if w.onSettings != nil {
 			w.onSettings()
@@ -66,7 +69,7 @@ func newMainWindow(s *session) *mainWindow {
 	w.hosts.onSelectionChanged = w.onSelectionChanged
 	w.chooseFiles, w.chooseFolder = w.fileDialog, w.folderDialog
 
-	top := container.NewBorder(nil, nil, nil, container.NewVBox(w.refresh, w.gear, w.history), w.hosts.content)
+	top := container.NewBorder(nil, nil, nil, container.NewVBox(w.refresh, w.info, w.gear, w.history), w.hosts.content)
 	split := container.NewVSplit(top, w.compose.content)
 	split.SetOffset(0.55)
 	w.window.SetContent(split)
@@ -93,6 +96,18 @@ const typingPause = 2 * time.Second
 // typing reports whether the user is typing in this window now.
 func (w *mainWindow) typing() bool {
 	return time.Since(w.compose.lastTyped) < typingPause || time.Since(w.hosts.lastTyped) < typingPause
+}
+
+// onInfo shows what the checked peers say of themselves (one window each, at most a few).
+func (w *mainWindow) onInfo() {
+	hosts := w.hosts.selectedHosts()
+	if len(hosts) == 0 {
+		w.compose.status.SetText(lang.L("Check a person first."))
+		return
+	}
+	for _, h := range hosts[:min(len(hosts), 5)] {
+		newPeerWindow(w.s, h).window.Show()
+	}
 }
 
 // onRefresh asks the LAN again. The list stays as it is while the answers come (nobody who answers

@@ -171,17 +171,35 @@ func newHistoryRow() fyne.CanvasObject {
 	when := &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}}
 	dir := &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}
 	who := &widget.Label{TextStyle: fyne.TextStyle{Bold: true}}
+	marks := &widget.Label{Importance: widget.WarningImportance}
 	text := &widget.RichText{Truncation: fyne.TextTruncateEllipsis}
 	text.ExtendBaseWidget(text)
-	return container.NewBorder(nil, nil, container.NewHBox(when, dir, who), nil, text)
+	return container.NewBorder(nil, nil, container.NewHBox(when, dir, who, marks), nil, text)
 }
 
 // historyRowParts are a row's widgets, in the order newHistoryRow makes them.
-func historyRowParts(o fyne.CanvasObject) (when, dir, who *widget.Label, text *widget.RichText) {
+func historyRowParts(o fyne.CanvasObject) (when, dir, who, marks *widget.Label, text *widget.RichText) {
 	c := o.(*fyne.Container)
 	text = c.Objects[0].(*widget.RichText)
 	left := c.Objects[1].(*fyne.Container)
-	return left.Objects[0].(*widget.Label), left.Objects[1].(*widget.Label), left.Objects[2].(*widget.Label), text
+	return left.Objects[0].(*widget.Label), left.Objects[1].(*widget.Label), left.Objects[2].(*widget.Label),
+		left.Objects[3].(*widget.Label), text
+}
+
+// rowMarks are the few things a list row must say of a message: sealed (and whether it was opened),
+// and a sent message that never arrived.
+func rowMarks(r history.Record) string {
+	var m []string
+	switch {
+	case r.Sealed && r.Opened:
+		m = append(m, lang.L("sealed, opened"))
+	case r.Sealed:
+		m = append(m, lang.L("sealed, not opened"))
+	}
+	if r.Dir == history.Out && !r.Delivered {
+		m = append(m, lang.L("Not delivered"))
+	}
+	return strings.Join(m, "; ")
 }
 
 func (w *historyWindow) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
@@ -189,10 +207,12 @@ func (w *historyWindow) updateRow(i widget.ListItemID, o fyne.CanvasObject) {
 		return
 	}
 	h := w.hits[i]
-	when, dir, who, text := historyRowParts(o)
+	when, dir, who, marks, text := historyRowParts(o)
 	when.SetText(h.Time.Local().Format("2006-01-02 15:04"))
 	dir.SetText(arrow(h.Dir))
 	who.SetText(peerName(h.Peer))
+	marks.SetText(rowMarks(h.Record))
+	marks.Hidden = marks.Text == ""
 	text.Segments = hitSegments(h)
 	text.Refresh()
 }
@@ -312,7 +332,7 @@ func recordFlags(r history.Record) string {
 		label string
 	}{
 		{r.Encrypted, lang.L("Encrypted")}, {r.Signed && r.Verified, lang.L("Signed and verified")},
-		{r.Sealed, lang.L("Sealed")}, {r.Locked, lang.L("Locked message")}, {r.AutoReply, lang.L("Automatic reply")},
+		{r.Sealed, lang.L("Sealed")}, {r.Sealed && r.Opened, lang.L("Opened")}, {r.Locked, lang.L("Locked message")}, {r.AutoReply, lang.L("Automatic reply")},
 		{r.Broadcast, lang.L("Broadcast")}, {r.Multicast, lang.L("Multicast")},
 		{r.Dir == history.Out && !r.Delivered, lang.L("Not delivered")},
 	} {

@@ -19,7 +19,7 @@ import (
 )
 
 // historyRow renders row i of w's list as the list would and returns its widgets.
-func historyRow(w *historyWindow, i int) (when, dir, who *widget.Label, text *widget.RichText) {
+func historyRow(w *historyWindow, i int) (when, dir, who, marks *widget.Label, text *widget.RichText) {
 	o := w.list.CreateItem()
 	w.list.UpdateItem(i, o)
 	return historyRowParts(o)
@@ -68,13 +68,13 @@ func TestHistoryWindowSearch(t *testing.T) {
 		t.Fatalf("hits %q, want newest first", got)
 	}
 	for i := range w.hits {
-		_, dir, who, text := historyRow(w, i)
+		_, dir, who, _, text := historyRow(w, i)
 		all, bold := richText(text.Segments)
 		if dir.Text != "←" || who.Text != p.tx.set.Nick || len(bold) != 0 {
 			t.Errorf("row %d: %q %q %q, bold %q", i, dir.Text, who.Text, all, bold)
 		}
 	}
-	_, _, _, text := historyRow(w, 2)
+	_, _, _, _, text := historyRow(w, 2)
 	if all, _ := richText(text.Segments); all != "明日の議事録を共有します。" {
 		t.Errorf("row of the Japanese message shows %q, not its first line", all)
 	}
@@ -85,7 +85,7 @@ func TestHistoryWindowSearch(t *testing.T) {
 	if h.Text != ja || len(h.Matches) != 1 || ja[h.Matches[0][0]:h.Matches[0][1]] != "議事録" {
 		t.Fatalf("hit %q matches %v", h.Text, h.Matches)
 	}
-	_, _, _, text = historyRow(w, 0)
+	_, _, _, _, text = historyRow(w, 0)
 	if all, bold := richText(text.Segments); all != "明日の議事録を共有します。" || !slices.Equal(bold, []string{"議事録"}) {
 		t.Errorf("row %q with %q highlighted", all, bold)
 	}
@@ -149,7 +149,7 @@ func TestHistoryWindowSearch(t *testing.T) {
 		t.Errorf("sent %q", got)
 	}
 	for i := range tw.hits {
-		if _, dir, who, _ := historyRow(tw, i); dir.Text != "→" || who.Text != p.rx.set.Nick {
+		if _, dir, who, _, _ := historyRow(tw, i); dir.Text != "→" || who.Text != p.rx.set.Nick {
 			t.Errorf("sent row %d: %q %q", i, dir.Text, who.Text)
 		}
 	}
@@ -340,5 +340,12 @@ func TestHistoryKeepsOpened(t *testing.T) {
 			hits, err := s.hist.Search(history.Query{Text: "封書"})
 			return err == nil && len(hits) == 1 && hits[0].Opened && hits[0].Sealed
 		})
+		// The history window's row says so.
+		w := newHistoryWindow(s.session)
+		s.q.until(t, "the row", func() bool { return len(w.hits) == 1 })
+		if _, _, _, marks, _ := historyRow(w, 0); marks.Text != "sealed, opened" {
+			t.Errorf("the row's marks: %q", marks.Text)
+		}
+		w.window.Close()
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 
 	"hato/messenger"
 	"hato/messenger/control"
@@ -203,7 +202,7 @@ func (c *common) hato(ctx context.Context, cfg messenger.Config, stdout, stderr 
 		cfg.Profile, cfg.Settings, cfg.Logger = c.dir, c.set, c.logger(stderr)
 		cfg.Commands = Remote
 		h, err := messenger.New(cfg)
-		if err != nil && addrInUse(err) {
+		if err != nil && messenger.IsAddrInUse(err) {
 			// Another program (another profile's Hato, another IP Messenger) has the port: a free one
 			// will do for a short-lived command, peers answer to the port a packet came from.
 			tune := cfg.Tune
@@ -278,9 +277,4 @@ func (c *common) differs(run messenger.Settings) string {
 		}
 	}
 	return ""
-}
-
-func addrInUse(err error) bool {
-	return errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use") ||
-		strings.Contains(err.Error(), "Only one usage of each socket address")
 }

@@ -181,7 +181,7 @@ func (h *Hato) listen(s Settings, lastNo uint32) (*protocol.Node, error) {
 	}
 	node, err := protocol.Listen(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("start node: %w", err)
+		return nil, fmt.Errorf("start node: %w", explainListen(err, s))
 	}
 	return node, nil
 }

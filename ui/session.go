@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -131,6 +132,9 @@ func (s *session) applySettings(t settings) error {
 		return err
 	}
 	if err := s.h.Apply(t.core()); err != nil {
+		if se, ok := errors.AsType[*messenger.SettingError](err); ok {
+			return &settingError{Field: uiField(se.Field), Err: se.Err} // under the field to change
+		}
 		return err
 	}
 	s.set = t

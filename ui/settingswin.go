@@ -112,6 +112,17 @@ func (w *settingsWindow) buildUI() {
 	w.cancel = &widget.Button{Text: lang.L("Cancel"), OnTapped: w.onCancel}
 	w.status = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	w.status.Hide()
+	// Editing a field takes back what the last Save said about it ("Not saved").
+	for name, e := range map[string]*widget.Entry{"nick": w.nick, "group": w.group, "absence": w.absence, "port": w.port,
+		"bind": w.bind, "broadcasts": w.broadcasts, "downloads": w.downloads, "password": w.password} {
+		live := e.OnChanged
+		e.OnChanged = func(text string) {
+			w.onEdited(name)
+			if live != nil {
+				live(text)
+			}
+		}
+	}
 
 	you := &widget.Form{Items: []*widget.FormItem{
 		{Text: lang.L("Nickname"), Widget: w.field("nick", w.nick)},
@@ -374,6 +385,16 @@ func (w *settingsWindow) showSaveError(err error) {
 }
 
 func (w *settingsWindow) onCancel() { w.window.Close() }
+
+// onEdited clears the field's error and the "Not saved" line: they spoke of the value before the edit.
+func (w *settingsWindow) onEdited(field string) {
+	w.showError(field, nil)
+	if w.status.Visible() {
+		w.status.SetText("")
+		w.status.Hide()
+		w.relayout()
+	}
+}
 
 func (w *settingsWindow) onChoose() {
 	d := dialog.NewFolderOpen(w.onFolderChosen, w.window)

@@ -217,13 +217,29 @@ func TestSettingsWindowChangesPort(t *testing.T) {
 	w := newSettingsWindow(ts.session)
 	w.port.SetText(strconv.Itoa(other))
 	test.Tap(w.save)
-	if !w.status.Visible() || w.status.Text == "" || !isOpen(w.window) {
-		t.Errorf("taken port: status %q (visible %v), open %v", w.status.Text, w.status.Visible(), isOpen(w.window))
+	want := "port " + strconv.Itoa(other) + " is taken by another program (another IP Messenger?)"
+	if !w.status.Visible() || !strings.Contains(w.status.Text, want) || w.errs["port"].Text != want || !isOpen(w.window) {
+		t.Errorf("taken port: status %q (visible %v), under the field %q, open %v", w.status.Text, w.status.Visible(),
+			w.errs["port"].Text, isOpen(w.window))
 	}
 	if !reflect.DeepEqual(ts.set, before) || ts.h.Node().Addr().Port() != uint16(port) {
 		t.Errorf("taken port: settings %+v, node on %v", ts.set, ts.h.Node().Addr())
 	}
 	taken.Close()
+	// Editing the field takes back "Not saved".
+	w.port.SetText(strconv.Itoa(other) + "0")
+	w.port.SetText(strconv.Itoa(other))
+	if w.status.Visible() || w.errs["port"].Visible() {
+		t.Errorf("after an edit: status %q, port error %q", w.status.Text, w.errs["port"].Text)
+	}
+
+	// An address of no interface of ours: said under the bind address.
+	w.bind.SetText("192.0.2.77")
+	test.Tap(w.save)
+	if want := "192.0.2.77 is not an address of this computer"; w.errs["bind"].Text != want {
+		t.Errorf("foreign bind address: under the field %q, status %q", w.errs["bind"].Text, w.status.Text)
+	}
+	w.bind.SetText("127.0.0.2")
 
 	// Free now: the same window saves.
 	test.Tap(w.save)

@@ -39,7 +39,7 @@ func TestCommandsGoThroughTheRunningHato(t *testing.T) {
 	}
 
 	// list: the running Hato's view of the LAN, printed as a standalone list prints it.
-	code, out, errOut = run(t, list, "--profile", txProfile, "--wait", "500ms", "--json")
+	code, out, errOut = run(t, list, "--profile", txProfile, "--wait", "2s", "--json")
 	var hosts []map[string]any
 	if code != 0 || json.Unmarshal([]byte(out), &hosts) != nil || len(hosts) != 1 || hosts[0]["nick"] != "受信者" ||
 		hosts[0]["addr"] != "127.0.0.2:"+port {

@@ -1,6 +1,6 @@
 // Package assets embeds Hato's icons and other resources.
 //
-// The icons are drawn by hand as SVG (icon.svg, tray.svg, badge.svg) and rasterized by gen/; run
+// The icons are drawn by hand as SVG (icon.svg, tray.svg, badge.svg, away.svg) and rasterized by gen/; run
 // `go generate ./assets` after editing one. The PNGs are committed, so a build needs no generator.
 package assets
 
@@ -22,6 +22,16 @@ var Tray []byte
 //
 //go:embed tray-unread.png
 var TrayUnread []byte
+
+// TrayAway is Tray in absence mode: an amber moon at the bottom left (tray.svg under away.svg).
+//
+//go:embed tray-away.png
+var TrayAway []byte
+
+// TrayAwayUnread is TrayAway with the red dot for unread messages.
+//
+//go:embed tray-away-unread.png
+var TrayAwayUnread []byte
 
 // Lock marks hosts that encrypt, in the host list (Fyne's theme has no lock icon); an SVG the theme
 // colours.

@@ -116,6 +116,8 @@ func newShell(s *session) *shell {
 	d := &shell{s: s, main: newMainWindow(s), notify: newNotifier(s)}
 	d.tray = newTray(s, d.onShow, d.onSettings, d.onQuit)
 	d.tray.openHistory, d.tray.openUnread = d.onHistory, d.openHeld
+	d.tray.absenceChanged = d.main.showAbsence
+	d.main.onAbsenceOff = func() { d.tray.onAbsence("") }
 	d.main.onSettings = d.onSettings
 	d.main.onHistory = d.onHistory
 	d.main.window.SetMaster()

@@ -29,9 +29,13 @@ type mainWindow struct {
 	compose *composer
 	refresh *widget.Button
 	info    *widget.Button
-	gear    *widget.Button
-	history *widget.Button
-	sending bool
+	away    *fyne.Container // says absence mode is on, with a button to end it
+	awayMsg *widget.Label
+	// onAbsenceOff ends absence mode (the app sets it: the tray's menu must follow).
+	onAbsenceOff func()
+	gear         *widget.Button
+	history      *widget.Button
+	sending      bool
 	// sendAfterPaste is a send asked for while a paste was still reading the clipboard: it goes when
 	// the paste is done, so that Ctrl+V then Ctrl+Enter sends what was pasted.
 	sendAfterPaste bool
@@ -69,7 +73,15 @@ func newMainWindow(s *session) *mainWindow {
 	w.hosts.onSelectionChanged = w.onSelectionChanged
 	w.chooseFiles, w.chooseFolder = w.fileDialog, w.folderDialog
 
-	top := container.NewBorder(nil, nil, nil, container.NewVBox(w.refresh, w.info, w.gear, w.history), w.hosts.content)
+	w.awayMsg = &widget.Label{Importance: widget.WarningImportance, Truncation: fyne.TextTruncateEllipsis}
+	off := &widget.Button{Text: lang.L("I'm back"), Importance: widget.LowImportance, OnTapped: func() {
+		if w.onAbsenceOff != nil {
+			w.onAbsenceOff()
+		}
+	}}
+	w.away = container.NewBorder(nil, nil, nil, off, w.awayMsg)
+	w.showAbsence(s.absence())
+	top := container.NewBorder(w.away, nil, nil, container.NewVBox(w.refresh, w.info, w.gear, w.history), w.hosts.content)
 	split := container.NewVSplit(top, w.compose.content)
 	split.SetOffset(0.55)
 	w.window.SetContent(split)
@@ -96,6 +108,16 @@ const typingPause = 2 * time.Second
 // typing reports whether the user is typing in this window now.
 func (w *mainWindow) typing() bool {
 	return time.Since(w.compose.lastTyped) < typingPause || time.Since(w.hosts.lastTyped) < typingPause
+}
+
+// showAbsence says whether absence mode is on (text) or off ("").
+func (w *mainWindow) showAbsence(text string) {
+	if text == "" {
+		w.away.Hide()
+		return
+	}
+	w.awayMsg.SetText(lang.L("Absent: {{.Text}}", map[string]any{"Text": text}))
+	w.away.Show()
 }
 
 // onInfo shows what the checked peers say of themselves (one window each, at most a few).

@@ -254,3 +254,23 @@ func allText(t *testing.T, o fyne.CanvasObject) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// The main window says when absence mode is on, and "I'm back" ends it.
+func TestMainWindowShowsAbsence(t *testing.T) {
+	m := newMainSetup(t)
+	d := &shell{s: m.tx.session, main: m.win}
+	d.tray = newTray(m.tx.session, func() {}, func() {}, func() {})
+	d.tray.absenceChanged = d.main.showAbsence
+	d.main.onAbsenceOff = func() { d.tray.onAbsence("") }
+	if m.win.away.Visible() {
+		t.Error("absence shown while present")
+	}
+	d.tray.onAbsence("会議中です")
+	if !m.win.away.Visible() || m.win.awayMsg.Text != "Absent: 会議中です" {
+		t.Errorf("absent: shown %v, %q", m.win.away.Visible(), m.win.awayMsg.Text)
+	}
+	m.win.onAbsenceOff()
+	if m.win.away.Visible() || m.tx.absence() != "" {
+		t.Errorf("after I'm back: shown %v, absence %q", m.win.away.Visible(), m.tx.absence())
+	}
+}

@@ -14,6 +14,8 @@ import (
 var (
 	trayIcon       = fyne.NewStaticResource("tray.png", assets.Tray)
 	trayUnreadIcon = fyne.NewStaticResource("tray-unread.png", assets.TrayUnread)
+	trayAwayIcon   = fyne.NewStaticResource("tray-away.png", assets.TrayAway)
+	trayAwayUnread = fyne.NewStaticResource("tray-away-unread.png", assets.TrayAwayUnread)
 )
 
 // trayLabelMax keeps absence texts in the menu short; the full text is still what gets set.
@@ -33,7 +35,7 @@ type tray struct {
 	absenceChanged func(text string)
 
 	unread int
-	icon   fyne.Resource // what the tray shows: trayIcon or trayUnreadIcon
+	icon   fyne.Resource // what the tray shows: trayIcon, or with a red dot (unread), a moon (absent) or both
 }
 
 // newTray puts Hato in the system tray when the app has one. show raises the main window,
@@ -64,8 +66,19 @@ func (t *tray) setUnread(n int) {
 		return
 	}
 	t.unread = n
+	t.updateIcon()
+	t.refresh() // the count in the menu
+}
+
+// updateIcon shows unread messages (a red dot) and absence mode (a moon), as IP Messenger swaps its icon.
+func (t *tray) updateIcon() {
 	icon := trayIcon
-	if n > 0 {
+	switch away := t.s.absence() != ""; {
+	case away && t.unread > 0:
+		icon = trayAwayUnread
+	case away:
+		icon = trayAwayIcon
+	case t.unread > 0:
 		icon = trayUnreadIcon
 	}
 	if icon != t.icon {
@@ -74,7 +87,6 @@ func (t *tray) setUnread(n int) {
 			t.desk.SetSystemTrayIcon(icon)
 		}
 	}
-	t.refresh() // the count in the menu
 }
 
 // menu builds the tray menu from the current state. Fyne's tray has no tooltip, so the unread count
@@ -139,6 +151,7 @@ func (t *tray) onHistory() {
 // onAbsence turns absence mode on with text, or off with "", and moves the check.
 func (t *tray) onAbsence(text string) {
 	t.s.setAbsence(text)
+	t.updateIcon()
 	t.refresh()
 	if t.absenceChanged != nil {
 		t.absenceChanged(text)

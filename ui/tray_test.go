@@ -125,6 +125,14 @@ func TestTrayAbsence(t *testing.T) {
 		t.Fatalf("absence %q after choosing the first preset", got)
 	}
 	peer.q.until(t, "the host absent at the peer", func() bool { return seen.Absent })
+	if tr.icon != trayAwayIcon {
+		t.Errorf("absent: the tray shows %s, want the moon", tr.icon.Name())
+	}
+	tr.setUnread(1)
+	if tr.icon != trayAwayUnread {
+		t.Errorf("absent with a message: the tray shows %s", tr.icon.Name())
+	}
+	tr.setUnread(0)
 	want = []string{"✓会議中です", "At lunch.", string(short) + "…", "-", "Off"}
 	if got := menuLabels(absence()); !slices.Equal(got, want) {
 		t.Errorf("absence menu %q, want %q", got, want)
@@ -140,6 +148,9 @@ func TestTrayAbsence(t *testing.T) {
 		t.Fatalf("absence %q after Off", got)
 	}
 	peer.q.until(t, "the host back at the peer", func() bool { return !seen.Absent })
+	if tr.icon != trayIcon {
+		t.Errorf("back: the tray shows %s", tr.icon.Name())
+	}
 	if got := menuLabels(absence()); got[len(got)-1] != "✓Off" {
 		t.Errorf("absence menu after Off %q", got)
 	}

@@ -29,6 +29,8 @@ var outputs = []struct {
 	{"icon.png", 256, []string{"icon.svg"}},
 	{"tray.png", 64, []string{"tray.svg"}},
 	{"tray-unread.png", 64, []string{"tray.svg", "badge.svg"}},
+	{"tray-away.png", 64, []string{"tray.svg", "away.svg"}},
+	{"tray-away-unread.png", 64, []string{"tray.svg", "away.svg", "badge.svg"}},
 }
 
 func main() {

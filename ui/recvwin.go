@@ -49,6 +49,9 @@ type recvWindow struct {
 	password       *widget.Entry
 	passwordDialog *dialog.FormDialog
 
+	// chooseFolder asks where downloads go when no folder is set yet; tests replace it.
+	chooseFolder func(done func(dir string))
+
 	opened     bool // the text is shown: at once for a message that was not sealed
 	released   bool // RELEASEFILES went out
 	closedHook func()
@@ -80,6 +83,7 @@ const (
 // (or "") when the user taps Reply.
 func newRecvWindow(s *session, m *protocol.Message, reply func(to protocol.Host, quote string)) *recvWindow {
 	w := &recvWindow{s: s, m: m, reply: reply, opened: !m.Sealed}
+	w.chooseFolder = w.folderDialog
 	w.window = s.app.NewWindow(lang.L("Message from {{.Name}}", map[string]any{"Name": m.From.DisplayName()}))
 
 	w.nick = &widget.Label{Text: m.From.DisplayName(), TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis}
@@ -117,6 +121,16 @@ func newRecvWindow(s *session, m *protocol.Message, reply func(to protocol.Host,
 	w.window.Resize(fyne.NewSize(480, 480))
 	w.window.SetOnClosed(w.onClosed)
 	return w
+}
+
+// folderDialog asks for a download folder.
+func (w *recvWindow) folderDialog(done func(string)) {
+	d := dialog.NewFolderOpen(func(u fyne.ListableURI, err error) {
+		if err == nil && u != nil {
+			done(u.Path())
+		}
+	}, w.window)
+	d.Show()
 }
 
 // sameSender reports whether h is the host that sent from: the same names at the same address.
@@ -337,8 +351,22 @@ func (w *recvWindow) onLink(u *url.URL) {
 }
 
 // onSave starts fetching one attachment into the download folder, unless it is saved or on its way.
+// Without a download folder (no ~/Downloads on a first start) it asks for one first, and keeps it.
 func (w *recvWindow) onSave(r *recvFile) {
 	if r.state != fetchIdle {
+		return
+	}
+	if w.s.set.DownloadDir == "" {
+		w.chooseFolder(func(dir string) {
+			t := w.s.set
+			t.DownloadDir = dir
+			if err := w.s.applySettings(t); err != nil {
+				r.status.Importance = widget.DangerImportance
+				r.status.SetText(err.Error())
+				return
+			}
+			w.onSave(r)
+		})
 		return
 	}
 	r.state = fetchRunning
@@ -352,6 +380,12 @@ func (w *recvWindow) onSave(r *recvFile) {
 }
 
 func (w *recvWindow) onSaveAll() {
+	if w.s.set.DownloadDir == "" && len(w.files) > 0 {
+		w.onSave(w.files[0]) // asks for the folder once; the rest follow when it is set
+		if w.s.set.DownloadDir == "" {
+			return
+		}
+	}
 	for _, r := range w.files {
 		w.onSave(r)
 	}

@@ -594,3 +594,28 @@ func TestRecvWindowHostileImages(t *testing.T) {
 		t.Errorf("the hostile offers took %v", d)
 	}
 }
+
+// With no download folder yet (no ~/Downloads), Save all asks for one once, keeps it, and saves there:
+// nothing lands in the home folder unasked.
+func TestReceiveWindowAsksForADownloadFolder(t *testing.T) {
+	p := newPair(t, nil, func(s *settings) { s.DownloadDir = "" })
+	src := filepath.Join(t.TempDir(), "a.txt")
+	os.WriteFile(src, []byte("one"), 0o644)
+	src2 := filepath.Join(filepath.Dir(src), "b.txt")
+	os.WriteFile(src2, []byte("two"), 0o644)
+	m := p.send(t, "files", protocol.SendOptions{}, src, src2)
+	w := newRecvWindow(p.rx.session, m, noReply)
+	t.Cleanup(w.window.Close)
+	chosen, asked := t.TempDir(), 0
+	w.chooseFolder = func(done func(string)) { asked++; done(chosen) }
+	test.Tap(w.saveAll)
+	p.rx.q.until(t, "both saved", func() bool { return w.files[0].state == fetchSaved && w.files[1].state == fetchSaved })
+	if asked != 1 || p.rx.set.DownloadDir != chosen || p.rx.h.Settings().DownloadDir != chosen {
+		t.Errorf("asked %d times; folder %q (Hato %q), want %q", asked, p.rx.set.DownloadDir, p.rx.h.Settings().DownloadDir, chosen)
+	}
+	for _, name := range []string{"a.txt", "b.txt"} {
+		if _, err := os.Stat(filepath.Join(chosen, name)); err != nil {
+			t.Errorf("%s not in the chosen folder: %v", name, err)
+		}
+	}
+}

@@ -211,6 +211,8 @@ func (s settings) checkPassword(pw string) error {
 	return nil
 }
 
+// defaultDownloads is ~/Downloads when there is one; otherwise nothing is chosen, and the first Save asks
+// (files landing in the home folder unasked are hard to find, and clutter it).
 func defaultDownloads() string {
 	home, err := os.UserHomeDir()
 	if err != nil {
@@ -219,7 +221,7 @@ func defaultDownloads() string {
 	if d := filepath.Join(home, "Downloads"); isDir(d) {
 		return d
 	}
-	return home
+	return ""
 }
 
 func isDir(p string) bool {

@@ -46,6 +46,9 @@ type hostTable struct {
 	filter   string
 	// lastTyped is the last keystroke in the filter box (see mainWindow.typing).
 	lastTyped time.Time
+	widths    [numCols]float32 // the columns' widths now (fitColumns)
+	// onViewChanged hears that the sort order or the grouping changed (the main window keeps them).
+	onViewChanged func()
 
 	table   *widget.Table
 	search  *widget.Entry
@@ -71,7 +74,7 @@ func hostID(h protocol.Host) string {
 
 func newHostTable() *hostTable {
 	t := &hostTable{selected: map[string]bool{}, index: map[string]int{}, sortCol: colNick, cells: map[fyne.CanvasObject]int{},
-		onSelectionChanged: func() {}}
+		onSelectionChanged: func() {}, onViewChanged: func() {}}
 	t.table = &widget.Table{
 		Length:        func() (int, int) { return len(t.rows), numCols },
 		CreateCell:    t.createCell,
@@ -82,9 +85,7 @@ func newHostTable() *hostTable {
 		UpdateHeader:  t.updateHeader,
 	}
 	t.table.ExtendBaseWidget(t.table)
-	for col, w := range []float32{34, 130, 100, 96, 84, 104, 52} {
-		t.table.SetColumnWidth(col, w)
-	}
+	t.fitColumns(baseTableWidth)
 	t.search = &widget.Entry{PlaceHolder: lang.L("Filter by name, group, host or IP")}
 	t.search.ExtendBaseWidget(t.search)
 	t.search.OnChanged = t.onFilterChanged
@@ -92,9 +93,56 @@ func newHostTable() *hostTable {
 	t.group.ExtendBaseWidget(t.group)
 	t.count = &widget.Label{}
 	t.content = container.NewBorder(container.NewBorder(nil, nil, nil, container.NewHBox(t.group, t.count), t.search),
-		nil, nil, nil, t.table)
+		nil, nil, nil, container.New(&fitLayout{t: t}, t.table))
 	t.rebuild()
 	return t
+}
+
+// Column widths at the window's first size; the text columns share whatever width the window gives
+// beyond that in these proportions, so that long names show when the window is widened.
+var (
+	baseColumnWidths = [numCols]float32{34, 130, 100, 96, 84, 104, 52}
+	baseTableWidth   = func() (w float32) {
+		for _, c := range baseColumnWidths {
+			w += c
+		}
+		return w
+	}()
+)
+
+// fitColumns spreads width over the columns: the check and flag columns keep theirs, the rest grow or
+// shrink (never below their base width) in proportion.
+func (t *hostTable) fitColumns(width float32) {
+	fixed := baseColumnWidths[colCheck] + baseColumnWidths[colFlags]
+	scale := max(1, (width-fixed-theme.Padding()*numCols)/(baseTableWidth-fixed))
+	for col, w := range baseColumnWidths {
+		if col != colCheck && col != colFlags {
+			w *= scale
+		}
+		t.table.SetColumnWidth(col, w)
+		t.widths[col] = w
+	}
+}
+
+// fitLayout gives the table its whole space and fits the columns to it.
+type fitLayout struct {
+	t     *hostTable
+	width float32
+}
+
+func (l *fitLayout) Layout(objects []fyne.CanvasObject, size fyne.Size) {
+	if size.Width != l.width {
+		l.width = size.Width
+		l.t.fitColumns(size.Width)
+	}
+	for _, o := range objects {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (l *fitLayout) MinSize(objects []fyne.CanvasObject) fyne.Size {
+	return objects[0].MinSize()
 }
 
 // cell is one table cell: a check box, a label and status icons; each column shows one of them.
@@ -236,6 +284,7 @@ func (t *hostTable) onHeaderTapped(col int) {
 		t.sortCol, t.sortDesc = col, false
 	}
 	t.rebuild()
+	t.onViewChanged()
 }
 
 // allShownSelected reports whether there are hosts shown and every one is checked.
@@ -324,6 +373,18 @@ func (t *hostTable) onFilterChanged(s string) {
 
 func (t *hostTable) onGroupChanged(on bool) {
 	t.grouped = on
+	t.rebuild()
+	t.onViewChanged()
+}
+
+// setView restores a sort order and grouping (as kept in the preferences).
+func (t *hostTable) setView(col int, desc, grouped bool) {
+	if col > colCheck && col < colFlags {
+		t.sortCol, t.sortDesc = col, desc
+	}
+	t.grouped = grouped
+	t.group.Checked = grouped
+	t.group.Refresh()
 	t.rebuild()
 }
 

@@ -71,6 +71,13 @@ func newMainWindow(s *session) *mainWindow {
 	}}
 	w.history.ExtendBaseWidget(w.history)
 	w.hosts.onSelectionChanged = w.onSelectionChanged
+	prefs := s.app.Preferences()
+	w.hosts.setView(prefs.IntWithFallback(prefSortColumn, colNick), prefs.Bool(prefSortDesc), prefs.Bool(prefByGroup))
+	w.hosts.onViewChanged = func() {
+		prefs.SetInt(prefSortColumn, w.hosts.sortCol)
+		prefs.SetBool(prefSortDesc, w.hosts.sortDesc)
+		prefs.SetBool(prefByGroup, w.hosts.grouped)
+	}
 	w.chooseFiles, w.chooseFolder = w.fileDialog, w.folderDialog
 
 	w.awayMsg = &widget.Label{Importance: widget.WarningImportance, Truncation: fyne.TextTruncateEllipsis}

@@ -274,3 +274,24 @@ func TestMainWindowShowsAbsence(t *testing.T) {
 		t.Errorf("after I'm back: shown %v, absence %q", m.win.away.Visible(), m.tx.absence())
 	}
 }
+
+// The list keeps its sort order and grouping for the next start, and its text columns widen with the
+// window.
+func TestMainWindowKeepsViewAndWidens(t *testing.T) {
+	m := newMainSetup(t)
+	h := m.win.hosts
+	h.onHeaderTapped(colIP)
+	h.onHeaderTapped(colIP)
+	h.group.SetChecked(true)
+	again := newMainWindow(m.tx.session)
+	t.Cleanup(again.window.Close)
+	if g := again.hosts; g.sortCol != colIP || !g.sortDesc || !g.grouped || !g.group.Checked {
+		t.Errorf("a new main window sorts by %d desc %v, grouped %v", g.sortCol, g.sortDesc, g.grouped)
+	}
+
+	nick := h.widths[colNick]
+	m.win.window.Resize(fyne.NewSize(1200, 620))
+	if h.widths[colNick] <= nick*1.4 || h.widths[colCheck] != baseColumnWidths[colCheck] {
+		t.Errorf("widened to 1200: nick column %v (was %v), check column %v", h.widths[colNick], nick, h.widths[colCheck])
+	}
+}

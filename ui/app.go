@@ -122,10 +122,11 @@ func newShell(s *session) *shell {
 	d.main.onHistory = d.onHistory
 	d.main.window.SetMaster()
 	if d.tray.available() {
-		// With a tray, a left click on it shows the window and closing the window hides it; Quit is in
-		// the tray's menu.
+		// With a tray icon seen, a left click on it shows the window and closing the window hides it;
+		// Quit is in the tray's menu. Whether a panel shows the icon is asked at each close: panels
+		// come and go (the icon registers again by itself when one starts).
 		d.tray.desk.SetSystemTrayWindow(d.main.window)
-		d.main.window.SetCloseIntercept(d.main.window.Hide)
+		d.main.window.SetCloseIntercept(d.onCloseMain)
 	}
 	s.onEvent = d.onEvent
 	s.onBatchEnd = d.main.hosts.flush
@@ -254,6 +255,16 @@ func (d *shell) onHistory() {
 	d.history = newHistoryWindow(d.s)
 	d.history.closedHook = func() { d.history = nil }
 	d.history.window.Show()
+}
+
+// onCloseMain hides the main window to the tray when its icon is seen, else quits: a hidden window with
+// no icon to bring it back would be lost.
+func (d *shell) onCloseMain() {
+	if d.tray.shown() {
+		d.main.window.Hide()
+		return
+	}
+	d.onQuit()
 }
 
 // onQuit closes every window; Run then stops the node, which says goodbye (BR_EXIT).

@@ -26,6 +26,8 @@ const trayLabelMax = 40
 type tray struct {
 	s    *session
 	desk desktop.App // nil when the app has no tray
+	// hostShown says whether a panel shows the icon now (trayHostShown; tests replace it).
+	hostShown func() bool
 
 	show, openSettings, quit func()
 	// openHistory, when set, opens the history window; openUnread the messages not opened yet.
@@ -41,7 +43,7 @@ type tray struct {
 // newTray puts Hato in the system tray when the app has one. show raises the main window,
 // openSettings opens the settings window, quit ends the app.
 func newTray(s *session, show, openSettings, quit func()) *tray {
-	t := &tray{s: s, show: show, openSettings: openSettings, quit: quit, icon: trayIcon}
+	t := &tray{s: s, show: show, openSettings: openSettings, quit: quit, icon: trayIcon, hostShown: trayHostShown}
 	if d, ok := s.app.(desktop.App); ok {
 		t.desk = d
 		d.SetSystemTrayMenu(t.menu())
@@ -50,8 +52,11 @@ func newTray(s *session, show, openSettings, quit func()) *tray {
 	return t
 }
 
-// available reports whether there is a tray to hide the main window to.
+// available reports whether the app has a tray at all (the desktop driver).
 func (t *tray) available() bool { return t.desk != nil }
+
+// shown reports whether the tray icon is really seen now, so that a hidden window can come back.
+func (t *tray) shown() bool { return t.desk != nil && t.hostShown() }
 
 // refresh rebuilds the menu: the absence presets changed, or absence mode did.
 func (t *tray) refresh() {

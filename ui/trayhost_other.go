@@ -1,0 +1,6 @@
+//go:build !linux
+
+package ui
+
+// trayHostShown: Windows and macOS always show tray (menu bar) icons.
+func trayHostShown() bool { return true }

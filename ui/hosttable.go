@@ -47,6 +47,8 @@ type hostTable struct {
 	// lastTyped is the last keystroke in the filter box (see mainWindow.typing).
 	lastTyped time.Time
 	widths    [numCols]float32 // the columns' widths now (fitColumns)
+	// drawn is what the table drew since the last rebuild: each row's nick cell (keepInView; tests).
+	drawn map[int]string
 	// onViewChanged hears that the sort order or the grouping changed (the main window keeps them).
 	onViewChanged func()
 
@@ -73,7 +75,7 @@ func hostID(h protocol.Host) string {
 }
 
 func newHostTable() *hostTable {
-	t := &hostTable{selected: map[string]bool{}, index: map[string]int{}, sortCol: colNick, cells: map[fyne.CanvasObject]int{},
+	t := &hostTable{selected: map[string]bool{}, index: map[string]int{}, drawn: map[int]string{}, sortCol: colNick, cells: map[fyne.CanvasObject]int{},
 		onSelectionChanged: func() {}, onViewChanged: func() {}}
 	t.table = &widget.Table{
 		Length:        func() (int, int) { return len(t.rows), numCols },
@@ -184,6 +186,7 @@ func (t *hostTable) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 			c.label.TextStyle = fyne.TextStyle{Bold: true}
 			c.label.SetText(cmp.Or(r.group, lang.L("(no group)")))
 			c.label.Show()
+			t.drawn[id.Row] = c.label.Text
 		}
 		return
 	}
@@ -204,6 +207,9 @@ func (t *hostTable) updateCell(id widget.TableCellID, o fyne.CanvasObject) {
 	}
 	c.label.SetText(columnText(h, id.Col))
 	c.label.Show()
+	if id.Col == colNick {
+		t.drawn[id.Row] = c.label.Text
+	}
 }
 
 // flagIcons show absence and encryption, as IP Messenger's host list does.
@@ -494,7 +500,20 @@ func (t *hostTable) rebuild() {
 		t.rows = append(t.rows, hostRow{group: h.Group, host: h})
 	}
 	t.updateCount()
+	t.keepInView()
 	t.table.Refresh()
+}
+
+// keepInView scrolls back when the list shrank under the rows last drawn: Fyne's table keeps its offset
+// past the new end and draws one row, or none, until scrolled (seen after 1,000 hosts left at once).
+func (t *hostTable) keepInView() {
+	for row := range t.drawn {
+		if row >= len(t.rows) {
+			t.table.ScrollToTop()
+			break
+		}
+	}
+	clear(t.drawn)
 }
 
 func compareColumn(a, b protocol.Host, col int) int {

@@ -108,6 +108,7 @@ type shell struct {
 	recv     []*recvWindow
 	held     []*recvWindow       // messages not opened yet: pop-ups off, or the user was typing
 	unnamed  []*protocol.Message // messages whose sender has not announced itself: notified once it has, or soon
+	convs    []*convWindow       // open conversations, one per person
 	settings *settingsWindow
 	history  *historyWindow
 }
@@ -119,6 +120,7 @@ func newShell(s *session) *shell {
 	d.tray.absenceChanged = d.main.showAbsence
 	d.main.onAbsenceOff = func() { d.tray.onAbsence("") }
 	d.main.onSettings = d.onSettings
+	d.main.onConversation = d.onConversation
 	d.main.onHistory = d.onHistory
 	d.main.window.SetMaster()
 	if d.tray.available() {
@@ -144,6 +146,33 @@ func (d *shell) onEvent(ev protocol.Event) {
 		d.onHost(ev.Host)
 	case protocol.EventMessage:
 		d.onMessage(ev.Message)
+		d.refreshConversation(ev.Message.From)
+	case protocol.EventDelivered, protocol.EventUndelivered, protocol.EventOpened:
+		d.refreshConversation(ev.Host) // our message is in the history now, or its state changed
+	}
+}
+
+// onConversation opens the conversation with h, or brings the open one to the front.
+func (d *shell) onConversation(h protocol.Host) {
+	for _, c := range d.convs {
+		if c.isWith(h) {
+			c.window.Show()
+			c.window.RequestFocus()
+			return
+		}
+	}
+	c := newConvWindow(d.s, h)
+	c.closedHook = func() { d.convs = slices.DeleteFunc(d.convs, func(o *convWindow) bool { return o == c }) }
+	d.convs = append(d.convs, c)
+	c.window.Show()
+}
+
+// refreshConversation brings the conversation with h, if open, up to date with the history.
+func (d *shell) refreshConversation(h protocol.Host) {
+	for _, c := range d.convs {
+		if c.isWith(h) {
+			c.reload()
+		}
 	}
 }
 
@@ -152,6 +181,7 @@ func (d *shell) onEvent(ev protocol.Event) {
 func (d *shell) onMessage(m *protocol.Message) {
 	w := newRecvWindow(d.s, m, d.main.replyTo)
 	w.closedHook = func() { d.forget(w) }
+	w.onConversation = d.onConversation
 	d.recv = append(d.recv, w)
 	d.tray.setUnread(len(d.recv))
 	if m.From.Entry {

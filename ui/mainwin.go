@@ -29,6 +29,7 @@ type mainWindow struct {
 	compose *composer
 	refresh *widget.Button
 	info    *widget.Button
+	talk    *widget.Button  // the conversation with the checked person
 	away    *fyne.Container // says absence mode is on, with a button to end it
 	awayMsg *widget.Label
 	// onAbsenceOff ends absence mode (the app sets it: the tray's menu must follow).
@@ -41,7 +42,9 @@ type mainWindow struct {
 	sendAfterPaste bool
 
 	onSettings func() // opens the settings window (the app sets it)
-	onHistory  func() // opens the history window (the app sets it)
+	// onConversation opens the conversation with a person (the app sets it).
+	onConversation func(protocol.Host)
+	onHistory      func() // opens the history window (the app sets it)
 
 	// chooseFiles and chooseFolder open the file dialogs; tests replace them.
 	chooseFiles  func(func(paths []string))
@@ -58,6 +61,8 @@ func newMainWindow(s *session) *mainWindow {
 	w.refresh.ExtendBaseWidget(w.refresh)
 	w.info = &widget.Button{Icon: theme.InfoIcon(), Importance: widget.LowImportance, OnTapped: w.onInfo}
 	w.info.ExtendBaseWidget(w.info)
+	w.talk = &widget.Button{Icon: theme.MailComposeIcon(), Importance: widget.LowImportance, OnTapped: w.onTalk}
+	w.talk.ExtendBaseWidget(w.talk)
 	w.gear = &widget.Button{Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: func() {
 		if w.onSettings != nil {
 			w.onSettings()
@@ -88,7 +93,7 @@ func newMainWindow(s *session) *mainWindow {
 	}}
 	w.away = container.NewBorder(nil, nil, nil, off, w.awayMsg)
 	w.showAbsence(s.absence())
-	top := container.NewBorder(w.away, nil, nil, container.NewVBox(w.refresh, w.info, w.gear, w.history), w.hosts.content)
+	top := container.NewBorder(w.away, nil, nil, container.NewVBox(w.refresh, w.talk, w.info, w.gear, w.history), w.hosts.content)
 	split := container.NewVSplit(top, w.compose.content)
 	split.SetOffset(0.55)
 	w.window.SetContent(split)
@@ -125,6 +130,20 @@ func (w *mainWindow) showAbsence(text string) {
 	}
 	w.awayMsg.SetText(lang.L("Absent: {{.Text}}", map[string]any{"Text": text}))
 	w.away.Show()
+}
+
+// onTalk opens the conversation with each checked person (a few at most).
+func (w *mainWindow) onTalk() {
+	hosts := w.hosts.selectedHosts()
+	if len(hosts) == 0 {
+		w.compose.status.SetText(lang.L("Check a person first."))
+		return
+	}
+	for _, h := range hosts[:min(len(hosts), 5)] {
+		if w.onConversation != nil {
+			w.onConversation(h)
+		}
+	}
 }
 
 // onInfo shows what the checked peers say of themselves (one window each, at most a few).

@@ -43,7 +43,10 @@ type recvWindow struct {
 	skipped    int           // clipboard entries that are not shown: past the tenth picture, or not PNG
 	saveAll    *widget.Button
 	replyBtn   *widget.Button
+	talkBtn    *widget.Button // the conversation with the sender
 	closeBtn   *widget.Button
+	// onConversation opens the conversation with the sender (the app sets it; nil hides the button).
+	onConversation func(protocol.Host)
 
 	// The password dialog of a locked message, while it is up.
 	password       *widget.Entry
@@ -108,7 +111,12 @@ func newRecvWindow(s *session, m *protocol.Message, reply func(to protocol.Host,
 
 	w.replyBtn = &widget.Button{Text: lang.L("Reply"), Icon: theme.MailReplyIcon(), Importance: widget.HighImportance, OnTapped: w.onReply}
 	w.closeBtn = &widget.Button{Text: lang.L("Close"), Icon: theme.CancelIcon(), OnTapped: w.onClose}
-	for _, b := range []*widget.Button{w.replyBtn, w.closeBtn} {
+	w.talkBtn = &widget.Button{Text: lang.L("Conversation"), Icon: theme.MailComposeIcon(), OnTapped: func() {
+		if w.onConversation != nil {
+			w.onConversation(w.m.From)
+		}
+	}}
+	for _, b := range []*widget.Button{w.replyBtn, w.talkBtn, w.closeBtn} {
 		b.ExtendBaseWidget(b)
 	}
 	if m.Sealed {
@@ -116,7 +124,7 @@ func newRecvWindow(s *session, m *protocol.Message, reply func(to protocol.Host,
 	} else {
 		w.center = container.NewStack(w.body())
 	}
-	buttons := container.NewHBox(layout.NewSpacer(), w.replyBtn, w.closeBtn)
+	buttons := container.NewHBox(w.talkBtn, layout.NewSpacer(), w.replyBtn, w.closeBtn)
 	w.window.SetContent(container.NewBorder(container.NewVBox(header, widget.NewSeparator()), buttons, nil, nil, w.center))
 	w.window.Resize(fyne.NewSize(480, 480))
 	w.window.SetOnClosed(w.onClosed)

@@ -5,6 +5,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -28,6 +29,9 @@ func main() {
 		// `hato --profile DIR send ...`: a subcommand after the common flags.
 		flags := os.Args[1 : len(os.Args)-len(rest)]
 		os.Exit(cli.Main(append(append([]string{rest[0]}, flags...), rest[1:]...), os.Stdout, os.Stderr))
+	}
+	if os.Getenv("HATO_LOG") == "debug" {
+		slog.SetLogLoggerLevel(slog.LevelDebug) // what the windows do, for tests under Xvfb and bug reports
 	}
 	if !ui.HasDisplay() {
 		fmt.Fprintln(os.Stderr, "hato: no display, running the node headless (hato serve); see hato help")

@@ -172,6 +172,7 @@ func startDesktopApp(t *testing.T, h *netlab.Host, args ...string) *desktopApp {
 		"XDG_CONFIG_HOME=" + filepath.Join(a.home, ".config"), "XDG_CACHE_HOME=" + filepath.Join(a.home, ".cache"),
 		"XDG_DATA_HOME=" + filepath.Join(a.home, ".local/share"),
 		"FYNE_PLATFORM=x11", "DBUS_SESSION_BUS_ADDRESS=disabled:", "LANG=C.UTF-8", "LC_ALL=C.UTF-8",
+		"HATO_LOG=debug", // the host list's counts and refreshes, for the tests to follow
 	}
 	a.cmd = h.Command(context.Background(), bin, args...)
 	a.cmd.Env = a.env

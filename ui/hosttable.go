@@ -2,6 +2,7 @@ package ui
 
 import (
 	"cmp"
+	"log/slog"
 	"maps"
 	"slices"
 	"strconv"
@@ -531,6 +532,9 @@ func (t *hostTable) updateCount() {
 	}
 	if n := len(t.selectedHosts()); n > 0 {
 		text += ", " + lang.L("{{.Count}} selected", map[string]any{"Count": n})
+	}
+	if text != t.count.Text {
+		slog.Debug("host list", "hosts", len(t.hosts), "shown", shown)
 	}
 	t.count.SetText(text)
 }

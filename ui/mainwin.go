@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -162,8 +163,10 @@ func (w *mainWindow) onInfo() {
 // disappears even for a moment), then it keeps exactly those who answered.
 func (w *mainWindow) onRefresh() {
 	w.refresh.Disable()
+	slog.Debug("refresh")
 	w.s.refresh(func(answered []protocol.Host, err error) {
 		w.refresh.Enable()
+		slog.Debug("refreshed", "answered", len(answered), "err", err)
 		if err != nil {
 			w.compose.status.SetText(err.Error())
 			return

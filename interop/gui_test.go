@@ -71,7 +71,7 @@ func guiBinary(t *testing.T) string {
 			goTool = "go"
 		}
 		bin := filepath.Join(buildDir, "hato-gui")
-		cmd := exec.Command(goTool, "build", "-o", bin, "hato")
+		cmd := exec.Command(goTool, "build", "-tags", "no_animations", "-o", bin, "hato") // as make build
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 		if out, err := cmd.CombinedOutput(); err != nil {

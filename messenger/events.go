@@ -60,12 +60,17 @@ type subscriber struct {
 	ended bool          // unsubscribed or the broker closed: deliver what is queued, then close ch
 }
 
+// subscriberBuffer is how many events wait in a subscriber's channel (more wait in its queue).
+const subscriberBuffer = 256
+
 func newBroker() *broker { return &broker{subs: map[*subscriber]bool{}} }
 
 // subscribe returns a channel with every event from now on, and a cancel that ends it: no event is
 // queued after cancel, and the channel is closed once the queue is read. Read it until it is closed.
 func (b *broker) subscribe() (<-chan Event, func()) {
-	s := &subscriber{ch: make(chan Event), wake: make(chan struct{}, 1)}
+	// Buffered, so that a reader that drains what is there without waiting (a UI taking events in
+	// batches) finds everything queued, not just the one event the feeder was handing over.
+	s := &subscriber{ch: make(chan Event, subscriberBuffer), wake: make(chan struct{}, 1)}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.closed {

@@ -226,3 +226,32 @@ func fileSum(t *testing.T, path string) [32]byte {
 	io.Copy(h, f)
 	return [32]byte(h.Sum(nil))
 }
+
+// A reader that takes what is there without waiting (the app's window pump) finds a burst's events
+// together, not one at a time: 1,000 peers answering at once must not cost 1,000 redraws.
+func TestBrokerHandsOverBursts(t *testing.T) {
+	b := newBroker()
+	events, cancel := b.subscribe()
+	defer cancel()
+	for i := range 1000 {
+		b.publish(Event{Event: protocol.Event{Packet: uint32(i)}})
+	}
+	got, batches := 0, 0
+	for got < 1000 {
+		<-events
+		got++
+		batches++
+	drain:
+		for {
+			select {
+			case <-events:
+				got++
+			default:
+				break drain
+			}
+		}
+	}
+	if batches > 20 {
+		t.Errorf("1,000 queued events came in %d batches", batches)
+	}
+}

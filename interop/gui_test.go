@@ -159,6 +159,12 @@ type desktopApp struct {
 // (preferences, keys, and the download folder $HOME/Downloads).
 func startDesktopApp(t *testing.T, h *netlab.Host, args ...string) *desktopApp {
 	t.Helper()
+	return startDesktopAppEnv(t, h, nil, args...)
+}
+
+// startDesktopAppEnv is startDesktopApp with env added to (and overriding) the app's environment.
+func startDesktopAppEnv(t *testing.T, h *netlab.Host, env []string, args ...string) *desktopApp {
+	t.Helper()
 	bin := guiBinary(t)
 	a := &desktopApp{t: t, host: h, home: t.TempDir(), exited: make(chan struct{})}
 	for _, d := range []string{"Downloads", ".config", ".cache", ".local/share"} {
@@ -174,6 +180,7 @@ func startDesktopApp(t *testing.T, h *netlab.Host, args ...string) *desktopApp {
 		"FYNE_PLATFORM=x11", "DBUS_SESSION_BUS_ADDRESS=disabled:", "LANG=C.UTF-8", "LC_ALL=C.UTF-8",
 		"HATO_LOG=debug", // the host list's counts and refreshes, for the tests to follow
 	}
+	a.env = append(a.env, env...) // later entries win
 	a.cmd = h.Command(context.Background(), bin, args...)
 	a.cmd.Env = a.env
 	a.cmd.Dir = a.home

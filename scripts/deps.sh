@@ -11,9 +11,10 @@ build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxext-dev libxrender-dev libx
 # and xdotool, a font (iptux dies with BadAlloc under Xvfb without one), tar and socat for the folder
 # transfer benchmark's baseline, and openssl as the independent implementation the encryption tests
 # check Hato's ciphertexts and signatures against, and xclip to put a screenshot on the X clipboard for
-# the desktop app's paste test.
+# the desktop app's paste test, and python3-xlib to close a window as a window manager would
+# (WM_DELETE_WINDOW; Xvfb runs none).
 test=(iproute2 util-linux iptux xvfb xdotool dbus-daemon libglib2.0-bin at-spi2-core python3-pyatspi
-  fonts-dejavu-core tar socat openssl xclip)
+  fonts-dejavu-core tar socat openssl xclip python3-xlib)
 
 case "${1:-}" in
 run) want=("${build[@]}") ;;

@@ -303,6 +303,7 @@ func (d *shell) onQuit() { d.s.app.Quit() }
 // showStartError tells the user why the node could not start (typically: the port is taken by another
 // IP Messenger) in a window, and returns the error once it is closed.
 func showStartError(a fyne.App, err error) error {
+	slog.Error("Hato could not start", "err", err)
 	w := a.NewWindow("Hato")
 	text := &widget.Label{Text: lang.L("Hato could not start.") + "\n\n" + err.Error(), Wrapping: fyne.TextWrapWord}
 	quit := &widget.Button{Text: lang.L("Quit"), OnTapped: a.Quit}

@@ -10,7 +10,9 @@
 // reach it: on Linux the server also checks each connection's SO_PEERCRED and answers a connection
 // from another uid with an error, and nothing else; on macOS and Windows the folder and socket
 // permissions are the only guard. A socket path may be at most 107 bytes long (103 on macOS and
-// the BSDs): a longer one is an error that names it.
+// the BSDs): a profile folder too deep for that gets its socket in $XDG_RUNTIME_DIR (else in a
+// hato-<uid> folder of the temporary folder, 0700) as hato-<16 hex digits of the folder's SHA-256>.sock;
+// the lock stays in the profile folder.
 //
 // Before binding, [Listen] takes an exclusive lock on control.lock in the same folder (flock on
 // Unix, LockFileEx on Windows) and writes its pid there; it holds the lock until the server closes.

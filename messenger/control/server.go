@@ -54,6 +54,11 @@ func Listen(dir string, h Handler) (*Server, error) {
 	if err := prepareFolder(dir); err != nil {
 		return nil, err
 	}
+	if sockDir := filepath.Dir(path); sockDir != filepath.Clean(dir) {
+		if err := prepareFolder(sockDir); err != nil { // a deep profile's socket, elsewhere (socketPath)
+			return nil, err
+		}
+	}
 	lock, err := lockProfile(filepath.Join(dir, lockName))
 	if err != nil {
 		return nil, err

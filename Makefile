@@ -9,7 +9,13 @@ FUZZTIME ?= 30s
 # while a text box had focus (about 12 % of a core, 1.5 % without; see README "Performance").
 APPTAGS ?= no_animations
 
-.PHONY: run build test bench fuzz windows deps-run deps-test clean
+# Where make install puts Hato: ~/.local for a normal user (the desktop finds it there), /usr/local for root.
+PREFIX ?= $(if $(filter 0,$(shell id -u)),/usr/local,$(HOME)/.local)
+APPID := io.github.hato.messenger
+INSTALLED := bin/hato share/applications/$(APPID).desktop share/metainfo/$(APPID).metainfo.xml \
+	share/icons/hicolor/scalable/apps/$(APPID).svg $(foreach s,16 32 48 64 128 256,share/icons/hicolor/$(s)x$(s)/apps/$(APPID).png)
+
+.PHONY: run build test bench fuzz windows deps-run deps-test clean install uninstall install-check
 
 run: build
 	./$(BIN)
@@ -17,7 +23,7 @@ run: build
 build: deps-run
 	$(GO) build -tags $(APPTAGS) -o $(BIN) .
 
-test: deps-test
+test: deps-test install-check
 	$(GO) build -tags $(APPTAGS) -o /dev/null .
 	$(GO) vet -tags ci ./...
 	CGO_ENABLED=0 $(GO) test -tags ci -count=1 -run '^$$' -bench . -benchtime 1x ./...
@@ -44,6 +50,36 @@ fuzz:
 # A Windows build from Linux (needs the Debian package gcc-mingw-w64-x86-64; about 6 minutes cold).
 windows:
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -tags $(APPTAGS) -ldflags -H=windowsgui -o $(BIN).exe .
+
+# The binary, the menu entry, the icon in every hicolor size and the AppStream metainfo. DESTDIR stages
+# a package; the menu's Exec points at the installed binary.
+install: build
+	install -Dm755 $(BIN) $(DESTDIR)$(PREFIX)/bin/hato
+	mkdir -p $(DESTDIR)$(PREFIX)/share/applications
+	sed 's|@BINDIR@|$(PREFIX)/bin|' packaging/linux/$(APPID).desktop.in > $(DESTDIR)$(PREFIX)/share/applications/$(APPID).desktop
+	install -Dm644 packaging/linux/$(APPID).metainfo.xml $(DESTDIR)$(PREFIX)/share/metainfo/$(APPID).metainfo.xml
+	install -Dm644 assets/icon.svg $(DESTDIR)$(PREFIX)/share/icons/hicolor/scalable/apps/$(APPID).svg
+	for s in 16 32 48 64 128 256; do \
+		install -Dm644 packaging/linux/icons/$$s.png $(DESTDIR)$(PREFIX)/share/icons/hicolor/$${s}x$$s/apps/$(APPID).png; \
+	done
+	-[ -n "$(DESTDIR)" ] || update-desktop-database -q $(PREFIX)/share/applications 2>/dev/null
+	-[ -n "$(DESTDIR)" ] || gtk-update-icon-cache -q -t $(PREFIX)/share/icons/hicolor 2>/dev/null
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/,$(INSTALLED))
+
+# make install into a scratch folder; the menu entry and metainfo must pass the freedesktop validators,
+# and make uninstall must leave nothing behind (but the desktop's shared menu and icon caches).
+install-check: deps-test
+	set -e; d=$$(mktemp -d); \
+	$(MAKE) --no-print-directory install PREFIX=$$d/usr BIN=$$d/hato-built >/dev/null; \
+	for f in $(INSTALLED); do [ -e $$d/usr/$$f ] || { echo "install-check: $$f not installed"; exit 1; }; done; \
+	desktop-file-validate $$d/usr/share/applications/$(APPID).desktop; \
+	appstreamcli validate --no-net --pedantic $$d/usr/share/metainfo/$(APPID).metainfo.xml >/dev/null; \
+	grep -q "^Exec=$$d/usr/bin/hato$$" $$d/usr/share/applications/$(APPID).desktop; \
+	$(MAKE) --no-print-directory uninstall PREFIX=$$d/usr; \
+	left=$$(find $$d/usr -type f ! -name '*.cache'); [ -z "$$left" ] || { echo "install-check: left behind: $$left"; exit 1; }; \
+	rm -rf $$d; echo "install-check: ok"
 
 deps-run:
 	./scripts/deps.sh run

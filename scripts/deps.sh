@@ -12,9 +12,10 @@ build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxext-dev libxrender-dev libx
 # transfer benchmark's baseline, and openssl as the independent implementation the encryption tests
 # check Hato's ciphertexts and signatures against, and xclip to put a screenshot on the X clipboard for
 # the desktop app's paste test, and python3-xlib to close a window as a window manager would
-# (WM_DELETE_WINDOW; Xvfb runs none).
+# (WM_DELETE_WINDOW; Xvfb runs none), and the freedesktop validators for what make install puts in
+# the menu (desktop-file-utils, appstream).
 test=(iproute2 util-linux iptux xvfb xdotool dbus-daemon libglib2.0-bin at-spi2-core python3-pyatspi
-  fonts-dejavu-core tar socat openssl xclip python3-xlib)
+  fonts-dejavu-core tar socat openssl xclip python3-xlib desktop-file-utils appstream)
 
 case "${1:-}" in
 run) want=("${build[@]}") ;;

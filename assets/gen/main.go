@@ -31,6 +31,13 @@ var outputs = []struct {
 	{"tray-unread.png", 64, []string{"tray.svg", "badge.svg"}},
 	{"tray-away.png", 64, []string{"tray.svg", "away.svg"}},
 	{"tray-away-unread.png", 64, []string{"tray.svg", "away.svg", "badge.svg"}},
+	// The hicolor theme sizes `make install` puts in the desktop's icon theme.
+	{"../packaging/linux/icons/16.png", 16, []string{"icon.svg"}},
+	{"../packaging/linux/icons/32.png", 32, []string{"icon.svg"}},
+	{"../packaging/linux/icons/48.png", 48, []string{"icon.svg"}},
+	{"../packaging/linux/icons/64.png", 64, []string{"icon.svg"}},
+	{"../packaging/linux/icons/128.png", 128, []string{"icon.svg"}},
+	{"../packaging/linux/icons/256.png", 256, []string{"icon.svg"}},
 }
 
 func main() {

@@ -13,9 +13,18 @@ import (
 	"hato/ui"
 )
 
+// appFlag reports whether arg is one of the app's own flags (not a subcommand).
+func appFlag(arg string) bool {
+	for _, f := range []string{"--profile", "--port", "--bind", "--minimized", "-profile", "-port", "-bind", "-minimized"} {
+		if arg == f || strings.HasPrefix(arg, f+"=") {
+			return true
+		}
+	}
+	return false
+}
+
 func main() {
-	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "--profile") && !strings.HasPrefix(os.Args[1], "--port") &&
-		!strings.HasPrefix(os.Args[1], "--bind") {
+	if len(os.Args) > 1 && !appFlag(os.Args[1]) {
 		os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	// The app: `hato [--profile DIR] [--port N] [--bind ADDR]`; each profile is its own Hato.
@@ -24,6 +33,7 @@ func main() {
 	fs.StringVar(&o.Profile, "profile", "", "the folder of this Hato's settings, keys and history (default: the app's)")
 	fs.IntVar(&o.Port, "port", 0, "UDP and TCP port for this start (saved in the profile)")
 	fs.StringVar(&o.Bind, "bind", "", "local IPv4 address for this start (saved in the profile)")
+	fs.BoolVar(&o.Minimized, "minimized", false, "start hidden in the tray (as at login)")
 	fs.Parse(os.Args[1:])
 	if rest := fs.Args(); len(rest) > 0 {
 		// `hato --profile DIR send ...`: a subcommand after the common flags.

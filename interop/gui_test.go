@@ -172,6 +172,14 @@ func startDesktopAppEnv(t *testing.T, h *netlab.Host, env []string, args ...stri
 			t.Fatal(err)
 		}
 	}
+	// The first start's question about starting at login would cover the window the tests click in.
+	prefs := filepath.Join(a.home, ".config", "fyne", "io.github.hato.messenger")
+	if err := os.MkdirAll(prefs, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(prefs, "preferences.json"), []byte(`{"autostart_offered":true}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	display := startXvfbIn(t, h)
 	a.env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + a.home, "DISPLAY=" + display,

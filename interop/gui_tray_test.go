@@ -125,6 +125,30 @@ func TestDesktopAppTray(t *testing.T) {
 		}
 	})
 
+	t.Run("--minimized: in the tray when a panel shows it, else the window", func(t *testing.T) {
+		bus := sessionBus(t)
+		w := startWatcher(t, bus)
+		app := startDesktopAppEnv(t, lab.Host(0), []string{"DBUS_SESSION_BUS_ADDRESS=" + bus}, "--minimized")
+		report := func() string { return "" }
+		deadline := time.Now().Add(20 * time.Second)
+		for w.registered() == 0 {
+			if time.Now().After(deadline) {
+				app.fail(report, "the tray icon never registered: %s", app.log.String())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		time.Sleep(2 * time.Second)
+		if out, err := app.run(3*time.Second, "xdotool", "search", "--onlyvisible", "--name", "^Hato$"); err == nil && strings.TrimSpace(out) != "" {
+			app.fail(report, "--minimized with a tray icon showed the window")
+		}
+		if app.state() != "running" {
+			app.fail(report, "the app is not running: %s", app.log.String())
+		}
+
+		noPanel := startDesktopAppEnv(t, lab.Host(0), []string{"DBUS_SESSION_BUS_ADDRESS=" + sessionBus(t)}, "--minimized", "--port", "2430")
+		mainWindow(noPanel, report) // no tray icon to bring it back: the window shows
+	})
+
 	t.Run("a panel started later: the icon, and close hides", func(t *testing.T) {
 		bus := sessionBus(t)
 		app := startDesktopAppEnv(t, lab.Host(0), []string{"DBUS_SESSION_BUS_ADDRESS=" + bus})

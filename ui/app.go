@@ -8,6 +8,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"time"
@@ -15,10 +17,12 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"hato/assets"
+	"hato/internal/autostart"
 	"hato/messenger"
 	"hato/messenger/control"
 	"hato/protocol"
@@ -31,9 +35,10 @@ const AppID = messenger.AppID
 // Options say which Hato the app is: its profile and, for this start, its port and address (as
 // Windows' `ipmsg.exe <port> /NIC <addr>`): each profile is its own Hato.
 type Options struct {
-	Profile string // "" is the app's own storage folder
-	Port    int    // 0 keeps the profile's
-	Bind    string // "" keeps the profile's
+	Profile   string // "" is the app's own storage folder
+	Port      int    // 0 keeps the profile's
+	Bind      string // "" keeps the profile's
+	Minimized bool   // start hidden in the tray (shown when no panel shows the tray icon), as at login
 	// Commands carries out the subcommands (`hato send`, ...) that reach the app's control endpoint.
 	Commands func(ctx context.Context, h *messenger.Hato, args []string, cwd string, stdout, stderr io.Writer) int
 }
@@ -78,10 +83,52 @@ func Run(o Options) error {
 		}
 		return showStartError(a, err)
 	}
+	s.login = loginEntry(o)
 	d := newShell(s)
-	d.main.window.ShowAndRun()
+	if o.Minimized && d.tray.shown() {
+		a.Run() // in the tray only; its icon brings the window
+	} else {
+		d.offerAutostart()
+		d.main.window.ShowAndRun()
+	}
 	s.close()
 	return nil
+}
+
+// loginEntry is what starts at login: this program, minimized, on the same profile.
+func loginEntry(o Options) autostart.Entry {
+	exe, err := os.Executable()
+	if err != nil {
+		return autostart.Entry{} // the setting stays off: we would not know what to start
+	}
+	e := autostart.Entry{Exe: exe, Args: []string{"--minimized"}}
+	if o.Profile != "" {
+		if abs, err := filepath.Abs(o.Profile); err == nil {
+			e.Args = append(e.Args, "--profile", abs)
+		}
+	}
+	return e
+}
+
+// offerAutostart asks once, on the first start, whether Hato should start at every login (IP Messenger
+// starts with Windows by default, so Yes is the default answer).
+func (d *shell) offerAutostart() {
+	prefs := d.s.app.Preferences()
+	if prefs.Bool(prefAutostartOffered) || d.s.login.Exe == "" {
+		return
+	}
+	prefs.SetBool(prefAutostartOffered, true)
+	msg := &widget.Label{Text: lang.L("Start Hato every time you log in, so that people can always reach you? You can change this in Settings."),
+		Wrapping: fyne.TextWrapWord}
+	ask := dialog.NewCustomConfirm(lang.L("Start Hato when I log in"), lang.L("Yes"), lang.L("No"), msg, func(yes bool) {
+		if yes {
+			if err := d.s.setStartAtLogin(true); err != nil {
+				dialog.ShowError(err, d.main.window)
+			}
+		}
+	}, d.main.window)
+	d.autostartDialog = ask
+	ask.Show()
 }
 
 // activate asks the Hato running for profile, if any, to show its window, and reports whether one did.
@@ -101,16 +148,18 @@ func activate(profile string) bool {
 // receive window and a notification, transfer events to the window of their offer, the tray's unread
 // count to the receive windows still open.
 type shell struct {
-	s        *session
-	main     *mainWindow
-	tray     *tray
-	notify   *notifier
-	recv     []*recvWindow
-	held     []*recvWindow       // messages not opened yet: pop-ups off, or the user was typing
-	unnamed  []*protocol.Message // messages whose sender has not announced itself: notified once it has, or soon
-	convs    []*convWindow       // open conversations, one per person
-	settings *settingsWindow
-	history  *historyWindow
+	s       *session
+	main    *mainWindow
+	tray    *tray
+	notify  *notifier
+	recv    []*recvWindow
+	held    []*recvWindow       // messages not opened yet: pop-ups off, or the user was typing
+	unnamed []*protocol.Message // messages whose sender has not announced itself: notified once it has, or soon
+	convs   []*convWindow       // open conversations, one per person
+	// autostartDialog is the first start's question about starting at login (tests answer it).
+	autostartDialog *dialog.ConfirmDialog
+	settings        *settingsWindow
+	history         *historyWindow
 }
 
 func newShell(s *session) *shell {

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"hato/history"
+	"hato/internal/autostart"
 	"hato/messenger"
 	"hato/protocol"
 	"hato/transfer"
@@ -32,6 +33,9 @@ type session struct {
 	ran    chan struct{}  // closed when the Hato's Run and the event pump have ended
 
 	keys func() *protocol.Keys // our keys, nil while they are being made
+	// login is what starts at login when the user asks for it (the running program, --minimized);
+	// an empty Exe leaves the setting off.
+	login autostart.Entry
 
 	// Handlers for what the Hato reports, set by the windows; called on the UI goroutine.
 	onEvent    func(protocol.Event)
@@ -140,6 +144,18 @@ func (s *session) applySettings(t settings) error {
 	s.set = t
 	t.save(s.app.Preferences())
 	return nil
+}
+
+// setStartAtLogin registers Hato to start at login, or removes that, when it changes.
+func (s *session) setStartAtLogin(on bool) error {
+	was, _ := autostart.Enabled()
+	switch {
+	case on == was:
+		return nil
+	case on:
+		return autostart.Enable(s.login)
+	}
+	return autostart.Disable()
 }
 
 // setAbsence turns absence mode on with text, or off with "".

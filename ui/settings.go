@@ -52,6 +52,8 @@ const (
 	prefDownloads     = "download_dir"
 	prefNotifications = "notifications"
 	prefPopUp         = "popup"
+	// prefAutostartOffered: the first start asked whether to start at login (asked once).
+	prefAutostartOffered = "autostart_offered"
 	// How the host list was last sorted and grouped.
 	prefSortColumn  = "hosts_sort_column"
 	prefSortDesc    = "hosts_sort_desc"

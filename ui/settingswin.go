@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"hato/internal/autostart"
 	"hato/protocol/crypt"
 	"hato/protocol/wire"
 )
@@ -34,6 +35,7 @@ type settingsWindow struct {
 	downloads                   *widget.Entry
 	choose                      *widget.Button
 	notifications, popUp, quote *widget.Check
+	atLogin                     *widget.Check // "Start Hato when I log in": the OS's own entry, not a preference
 	requireEnc, fingerprintName *widget.Check
 	fingerprint                 *widget.Label
 	password, confirm           *widget.Entry
@@ -101,6 +103,10 @@ func (w *settingsWindow) buildUI() {
 	w.choose = &widget.Button{Text: lang.L("Choose…"), OnTapped: w.onChoose}
 	w.notifications = &widget.Check{Text: lang.L("Show notifications")}
 	w.popUp = &widget.Check{Text: lang.L("Open each message in a window at once")}
+	w.atLogin = &widget.Check{Text: lang.L("Start Hato when I log in")}
+	if w.s.login.Exe == "" {
+		w.atLogin.Disable()
+	}
 	w.quote = &widget.Check{Text: lang.L("Reply quotes the message")}
 	w.requireEnc = &widget.Check{Text: lang.L("Never send unencrypted")}
 	w.fingerprintName = &widget.Check{Text: lang.L("Fingerprint in my user name")}
@@ -141,7 +147,7 @@ func (w *settingsWindow) buildUI() {
 	files := &widget.Form{Items: []*widget.FormItem{
 		{Text: lang.L("Download folder"), Widget: w.field("downloads", container.NewBorder(nil, nil, nil, w.choose, w.downloads))},
 	}}
-	messages := container.NewVBox(w.notifications, w.popUp, w.quote, w.keepNoLog,
+	messages := container.NewVBox(w.atLogin, w.notifications, w.popUp, w.quote, w.keepNoLog,
 		&widget.Form{Items: []*widget.FormItem{
 			{Text: lang.L("Theme"), Widget: w.theme},
 			{Text: lang.L("Keep history"), Widget: w.field("history", w.keep),
@@ -239,6 +245,8 @@ func (w *settingsWindow) load(t settings) {
 	w.downloads.SetText(t.DownloadDir)
 	w.notifications.SetChecked(t.Notifications)
 	w.popUp.SetChecked(t.PopUp)
+	on, _ := autostart.Enabled()
+	w.atLogin.SetChecked(on)
 	w.quote.SetChecked(t.QuoteReply)
 	w.requireEnc.SetChecked(t.RequireEncryption)
 	w.fingerprintName.SetChecked(t.FingerprintName)
@@ -358,6 +366,10 @@ func (w *settingsWindow) onSave() {
 		err = w.s.applySettings(t)
 	}
 	if err != nil {
+		w.showSaveError(err)
+		return
+	}
+	if err := w.s.setStartAtLogin(w.atLogin.Checked); err != nil {
 		w.showSaveError(err)
 		return
 	}

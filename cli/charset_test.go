@@ -162,3 +162,24 @@ func TestInfo(t *testing.T) {
 		t.Errorf("by nick: exit %d %q %q", code, out, errOut)
 	}
 }
+
+// hato doctor: every check on its line; nobody answering fails (exit 1) and says what to do; with a
+// peer and --to, the GETINFO round trip is timed; through a running Hato the port is its own.
+func TestDoctor(t *testing.T) {
+	port := freePort(t)
+	code, out, errOut := run(t, doctor, "--bind", "127.0.0.3", "--port", port, "--wait", "500ms")
+	if code != 1 || !strings.Contains(out, "FAIL peers:") || !strings.Contains(out, "ok   port:") ||
+		!strings.Contains(out, "broadcast destinations") {
+		t.Errorf("alone: exit %d\n%s%s", code, out, errOut)
+	}
+	srv := startServe(t, "--bind", "127.0.0.2", "--port", port, "--nick", "相手", "--broadcast-addr", "127.0.0.3")
+	profile := t.TempDir()
+	busy := startServe(t, "--profile", profile, "--bind", "127.0.0.3", "--port", port, "--broadcast-addr", "127.0.0.2")
+	srv.wait(t, func(m map[string]any) bool { return m["event"] == "host-joined" })
+	busy.wait(t, func(m map[string]any) bool { return m["event"] == "host-joined" })
+	code, out, errOut = run(t, doctor, "--profile", profile, "--to", "127.0.0.2", "--wait", "1500ms")
+	if !strings.Contains(out, "this Hato listens on them") || !strings.Contains(out, "ok   peers:") ||
+		!strings.Contains(out, "ok   answer:") || !strings.Contains(out, "answered GETINFO in") {
+		t.Errorf("through the running Hato: exit %d\n%s%s", code, out, errOut)
+	}
+}

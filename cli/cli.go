@@ -21,11 +21,11 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{"serve": serveIn, "list": listIn, "send": sendIn, "history": historyIn, "fetch": fetchIn,
-		"info": infoIn}
+		"info": infoIn, "doctor": doctorIn}
 }
 
 // remoteCommands are those a running Hato carries out for another process (serve is a Hato itself).
-var remoteCommands = map[string]bool{"list": true, "send": true, "history": true, "fetch": true, "info": true}
+var remoteCommands = map[string]bool{"list": true, "send": true, "history": true, "fetch": true, "info": true, "doctor": true}
 
 // IsCommand reports whether arg names a headless subcommand (or asks for help).
 // IsCommand is kept for callers that dispatch themselves.
@@ -60,7 +60,7 @@ func localEnv(name string, args []string) *env {
 // the caller's command line after "hato", cwd its folder.
 func Remote(ctx context.Context, h *messenger.Hato, args []string, cwd string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || !remoteCommands[args[0]] {
-		fmt.Fprintf(stderr, "hato: a running Hato carries out list, send, fetch, info and history, not %q\n", strings.Join(args, " "))
+		fmt.Fprintf(stderr, "hato: a running Hato carries out list, send, fetch, info, doctor and history, not %q\n", strings.Join(args, " "))
 		return 2
 	}
 	stdout, stderr = &lockedWriter{w: stdout}, &lockedWriter{w: stderr}
@@ -85,6 +85,8 @@ Usage:
   hato fetch [common] --from TARGET --packet N --offer LIST [--id ID]... [--download DIR]
                             fetch an offer that serve printed (resumes an interrupted file from Hato)
 
+  hato doctor [common] [--to TARGET] [--wait 3s]
+                            check why nobody shows up: port, interfaces, answers, firewall
   hato info  [common] --to TARGET [--json]
                             ask a peer its version and absence text; show what it can do
   hato history [common] [--peer P] [--since 7d] [--limit 100] [--json] [QUERY]

@@ -52,6 +52,8 @@ type hostTable struct {
 	drawn map[int]string
 	// onViewChanged hears that the sort order or the grouping changed (the main window keeps them).
 	onViewChanged func()
+	// onCount hears how many hosts the list holds, after each change.
+	onCount func(int)
 
 	table   *widget.Table
 	search  *widget.Entry
@@ -537,6 +539,9 @@ func (t *hostTable) updateCount() {
 		slog.Debug("host list", "hosts", len(t.hosts), "shown", shown)
 	}
 	t.count.SetText(text)
+	if t.onCount != nil {
+		t.onCount(len(t.hosts))
+	}
 }
 
 // hostAt returns the host whose row is drawn at pos (canvas coordinates), for drops.

@@ -32,6 +32,7 @@ type mainWindow struct {
 	info    *widget.Button
 	talk    *widget.Button  // the conversation with the checked person
 	away    *fyne.Container // says absence mode is on, with a button to end it
+	alone   *alonePanel     // explains an empty list
 	awayMsg *widget.Label
 	// onAbsenceOff ends absence mode (the app sets it: the tray's menu must follow).
 	onAbsenceOff func()
@@ -94,7 +95,10 @@ func newMainWindow(s *session) *mainWindow {
 	}}
 	w.away = container.NewBorder(nil, nil, nil, off, w.awayMsg)
 	w.showAbsence(s.absence())
-	top := container.NewBorder(w.away, nil, nil, container.NewVBox(w.refresh, w.talk, w.info, w.gear, w.history), w.hosts.content)
+	w.alone = newAlonePanel(s)
+	w.hosts.onCount = w.alone.onHosts
+	w.alone.onHosts(len(w.hosts.hosts))
+	top := container.NewBorder(w.away, w.alone.content, nil, container.NewVBox(w.refresh, w.talk, w.info, w.gear, w.history), w.hosts.content)
 	split := container.NewVSplit(top, w.compose.content)
 	split.SetOffset(0.55)
 	w.window.SetContent(split)

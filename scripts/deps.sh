@@ -15,7 +15,7 @@ build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxext-dev libxrender-dev libx
 # (WM_DELETE_WINDOW; Xvfb runs none), and the freedesktop validators for what make install puts in
 # the menu (desktop-file-utils, appstream).
 test=(iproute2 util-linux iptux xvfb xdotool dbus-daemon libglib2.0-bin at-spi2-core python3-pyatspi
-  fonts-dejavu-core tar socat openssl xclip python3-xlib desktop-file-utils appstream)
+  fonts-dejavu-core tar socat openssl xclip python3-xlib desktop-file-utils appstream dunst dbus-bin)
 
 case "${1:-}" in
 run) want=("${build[@]}") ;;

@@ -15,10 +15,11 @@ build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxext-dev libxrender-dev libx
 # (WM_DELETE_WINDOW; Xvfb runs none), and the freedesktop validators for what make install puts in
 # the menu (desktop-file-utils, appstream), and a real notification daemon with dbus-monitor to see what
 # the app tells it (dunst, dbus-bin), and GTK 3 for python as a drag source that drops a file by XDND as a
-# file manager does (python3-gi, gir1.2-gtk-3.0).
+# file manager does (python3-gi, gir1.2-gtk-3.0), and a real StatusNotifier tray with its watcher
+# (haskell-gtk-sni-tray-utils: gtk-sni-tray-standalone).
 test=(iproute2 util-linux iptux xvfb xdotool dbus-daemon libglib2.0-bin at-spi2-core python3-pyatspi
   fonts-dejavu-core tar socat openssl xclip python3-xlib desktop-file-utils appstream dunst dbus-bin
-  python3-gi gir1.2-gtk-3.0)
+  python3-gi gir1.2-gtk-3.0 haskell-gtk-sni-tray-utils)
 
 case "${1:-}" in
 run) want=("${build[@]}") ;;

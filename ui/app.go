@@ -178,6 +178,7 @@ func newShell(s *session) *shell {
 		// come and go (the icon registers again by itself when one starts).
 		d.tray.desk.SetSystemTrayWindow(d.main.window)
 		d.main.window.SetCloseIntercept(d.onCloseMain)
+		s.work.Go(func() { keepTrayRegistered(s.ctx, s.log) })
 	}
 	s.onEvent = d.onEvent
 	s.onBatchEnd = d.main.hosts.flush

@@ -15,7 +15,13 @@ APPID := io.github.hato.messenger
 INSTALLED := bin/hato share/applications/$(APPID).desktop share/metainfo/$(APPID).metainfo.xml \
 	share/icons/hicolor/scalable/apps/$(APPID).svg $(foreach s,16 32 48 64 128 256,share/icons/hicolor/$(s)x$(s)/apps/$(APPID).png)
 
-.PHONY: run build test bench fuzz windows deps-run deps-test clean install uninstall install-check
+# Packages are made with Fyne's own tool, pinned, built into .tools (it reads FyneApp.toml).
+FYNE_TOOL := fyne.io/tools/cmd/fyne@v1.7.4
+FYNE := $(CURDIR)/.tools/fyne
+VERSION := $(shell sed -n 's/^Version = "\(.*\)"/\1/p' FyneApp.toml)
+
+.PHONY: run build test bench fuzz windows deps-run deps-test clean install uninstall install-check \
+	package package-linux package-windows package-darwin
 
 run: build
 	./$(BIN)
@@ -23,7 +29,7 @@ run: build
 build: deps-run
 	$(GO) build -tags $(APPTAGS) -o $(BIN) .
 
-test: deps-test install-check
+test: deps-test install-check package
 	$(GO) build -tags $(APPTAGS) -o /dev/null .
 	$(GO) vet -tags ci ./...
 	CGO_ENABLED=0 $(GO) test -tags ci -count=1 -run '^$$' -bench . -benchtime 1x ./...
@@ -81,6 +87,34 @@ install-check: deps-test
 	left=$$(find $$d/usr -type f ! -name '*.cache'); [ -z "$$left" ] || { echo "install-check: left behind: $$left"; exit 1; }; \
 	rm -rf $$d; echo "install-check: ok"
 
+$(FYNE):
+	GOBIN=$(CURDIR)/.tools $(GO) install $(FYNE_TOOL)
+
+# dist/hato-VERSION-linux-amd64.tar.xz (Fyne's layout, with its own install Makefile) and
+# dist/hato-VERSION-windows-amd64.zip (hato.exe with its icon and version information, which is checked).
+package: package-linux package-windows
+
+# The fyne tool counts builds in FyneApp.toml; the checkout keeps its own copy.
+FYNE_PACKAGE = cp FyneApp.toml .tools/FyneApp.toml.keep && { $(1) $(FYNE) package $(2) --tags $(APPTAGS) --release; \
+	s=$$?; mv .tools/FyneApp.toml.keep FyneApp.toml; exit $$s; }
+
+package-linux: deps-run $(FYNE)
+	$(call FYNE_PACKAGE,,-os linux)
+	mkdir -p dist && mv Hato.tar.xz dist/hato-$(VERSION)-linux-amd64.tar.xz
+
+# A Windows build from Linux with mingw (Debian package gcc-mingw-w64-x86-64; minutes when cold).
+package-windows: deps-test $(FYNE)
+	$(call FYNE_PACKAGE,GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc,-os windows)
+	$(GO) run scripts/exeres.go Hato.exe
+	mkdir -p dist && rm -f dist/hato-$(VERSION)-windows-amd64.zip
+	python3 -m zipfile -c dist/hato-$(VERSION)-windows-amd64.zip Hato.exe && rm Hato.exe
+
+# macOS: Hato.app, signed with your certificate; it needs a Mac with Xcode's command line tools.
+package-darwin: $(FYNE)
+	@[ "$$(uname)" = Darwin ] || { echo "package-darwin: run this on a Mac (it needs Xcode's tools)"; exit 1; }
+	$(call FYNE_PACKAGE,,-os darwin)
+	mkdir -p dist && mv Hato.app dist/
+
 deps-run:
 	./scripts/deps.sh run
 
@@ -88,4 +122,4 @@ deps-test:
 	./scripts/deps.sh test
 
 clean:
-	rm -f $(BIN)
+	rm -rf $(BIN) dist .tools

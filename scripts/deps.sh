@@ -16,10 +16,11 @@ build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxext-dev libxrender-dev libx
 # the menu (desktop-file-utils, appstream), and a real notification daemon with dbus-monitor to see what
 # the app tells it (dunst, dbus-bin), and GTK 3 for python as a drag source that drops a file by XDND as a
 # file manager does (python3-gi, gir1.2-gtk-3.0), and a real StatusNotifier tray with its watcher
-# (haskell-gtk-sni-tray-utils: gtk-sni-tray-standalone).
+# (haskell-gtk-sni-tray-utils: gtk-sni-tray-standalone); make package cross-builds hato.exe with mingw and
+# packs the Linux tarball with xz.
 test=(iproute2 util-linux iptux xvfb xdotool dbus-daemon libglib2.0-bin at-spi2-core python3-pyatspi
   fonts-dejavu-core tar socat openssl xclip python3-xlib desktop-file-utils appstream dunst dbus-bin
-  python3-gi gir1.2-gtk-3.0 haskell-gtk-sni-tray-utils)
+  python3-gi gir1.2-gtk-3.0 haskell-gtk-sni-tray-utils gcc-mingw-w64-x86-64 xz-utils)
 
 case "${1:-}" in
 run) want=("${build[@]}") ;;

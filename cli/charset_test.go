@@ -169,7 +169,7 @@ func TestDoctor(t *testing.T) {
 	port := freePort(t)
 	code, out, errOut := run(t, doctor, "--bind", "127.0.0.3", "--port", port, "--wait", "500ms")
 	if code != 1 || !strings.Contains(out, "FAIL peers:") || !strings.Contains(out, "ok   port:") ||
-		!strings.Contains(out, "broadcast destinations") {
+		!strings.Contains(out, "FAIL broadcasts:") {
 		t.Errorf("alone: exit %d\n%s%s", code, out, errOut)
 	}
 	srv := startServe(t, "--bind", "127.0.0.2", "--port", port, "--nick", "相手", "--broadcast-addr", "127.0.0.3")

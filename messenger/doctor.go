@@ -102,12 +102,19 @@ func (h *Hato) Diagnose(ctx context.Context, wait time.Duration, to string) []Ch
 		}
 		out = append(out, Check{Name: "interfaces", OK: true, Detail: strings.Join(s, ", ")})
 	}
-	dests := []string{"255.255.255.255"}
-	for _, b := range bcasts {
-		dests = append(dests, b.String())
+	var dests []string
+	if !h.Addr().Addr().IsLoopback() { // a node bound to loopback reaches only its destination list
+		dests = append(dests, "255.255.255.255")
+		for _, b := range bcasts {
+			dests = append(dests, b.String())
+		}
 	}
 	dests = append(dests, h.Settings().Broadcasts...)
-	out = append(out, Check{Name: "broadcasts", OK: true, Detail: "presence goes to " + strings.Join(dests, ", ")})
+	if len(dests) == 0 {
+		out = append(out, Check{Name: "broadcasts", Detail: "bound to a loopback address and no broadcast destinations: nobody hears us"})
+	} else {
+		out = append(out, Check{Name: "broadcasts", OK: true, Detail: "presence goes to " + strings.Join(dests, ", ")})
+	}
 
 	hosts, err := h.Refresh(ctx, wait)
 	switch {

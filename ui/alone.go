@@ -30,10 +30,13 @@ type alonePanel struct {
 	hosts   int           // how many the list shows now
 	pending bool          // a look is scheduled or running
 	wait    time.Duration // aloneAfter; tests shorten it
+	// relayout makes the window give the panel room when it shows or goes (Fyne lays out again only
+	// when told).
+	relayout func()
 }
 
 func newAlonePanel(s *session) *alonePanel {
-	p := &alonePanel{s: s, wait: aloneAfter}
+	p := &alonePanel{s: s, wait: aloneAfter, relayout: func() {}}
 	title := &widget.Label{Text: lang.L("Nobody on the LAN yet?"), TextStyle: fyne.TextStyle{Bold: true}}
 	p.checks = &widget.Label{Wrapping: fyne.TextWrapWord, Text: lang.L("Looking…")}
 	p.ranges = &widget.Entry{PlaceHolder: "192.168.2.0/24"}
@@ -51,7 +54,10 @@ func newAlonePanel(s *session) *alonePanel {
 func (p *alonePanel) onHosts(n int) {
 	p.hosts = n
 	if n > 0 {
-		p.content.Hide()
+		if p.content.Visible() {
+			p.content.Hide()
+			p.relayout()
+		}
 		return
 	}
 	if !p.pending {
@@ -67,6 +73,7 @@ func (p *alonePanel) look() {
 		return
 	}
 	p.content.Show()
+	p.relayout()
 	p.s.work.Go(func() {
 		checks := p.s.h.Diagnose(p.s.ctx, 2*time.Second, "")
 		p.s.do(func() { p.shown(checks) })
@@ -77,6 +84,7 @@ func (p *alonePanel) shown(checks []messenger.Check) {
 	p.pending = false
 	if p.hosts > 0 {
 		p.content.Hide()
+		p.relayout()
 		return
 	}
 	var lines []string
@@ -88,6 +96,7 @@ func (p *alonePanel) shown(checks []messenger.Check) {
 		lines = append(lines, mark+" "+c.Name+": "+c.Detail)
 	}
 	p.checks.SetText(strings.Join(lines, "\n"))
+	p.relayout()
 }
 
 // onAdd puts the range into the broadcast destinations (the node restarts with it).

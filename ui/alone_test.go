@@ -21,6 +21,9 @@ func TestMainWindowExplainsAnEmptyList(t *testing.T) {
 	p.pending = false
 	p.onHosts(0)
 	me.q.until(t, "the explanation", func() bool { return p.content.Visible() && strings.Contains(p.checks.Text, "peers:") })
+	if p.content.Size().Height == 0 {
+		t.Error("the explanation shows but was given no room")
+	}
 	if !strings.Contains(p.checks.Text, "✗ peers: nobody answered") || !strings.Contains(p.checks.Text, "✓ interfaces") &&
 		!strings.Contains(p.checks.Text, "✗ interfaces") {
 		t.Errorf("the checks say %q", p.checks.Text)

@@ -96,6 +96,7 @@ func newMainWindow(s *session) *mainWindow {
 	w.away = container.NewBorder(nil, nil, nil, off, w.awayMsg)
 	w.showAbsence(s.absence())
 	w.alone = newAlonePanel(s)
+	w.alone.relayout = w.relayout
 	w.hosts.onCount = w.alone.onHosts
 	w.alone.onHosts(len(w.hosts.hosts))
 	top := container.NewBorder(w.away, w.alone.content, nil, container.NewVBox(w.refresh, w.talk, w.info, w.gear, w.history), w.hosts.content)
@@ -131,10 +132,18 @@ func (w *mainWindow) typing() bool {
 func (w *mainWindow) showAbsence(text string) {
 	if text == "" {
 		w.away.Hide()
-		return
+	} else {
+		w.awayMsg.SetText(lang.L("Absent: {{.Text}}", map[string]any{"Text": text}))
+		w.away.Show()
 	}
-	w.awayMsg.SetText(lang.L("Absent: {{.Text}}", map[string]any{"Text": text}))
-	w.away.Show()
+	w.relayout()
+}
+
+// relayout lays the window out again: a line or panel came or went.
+func (w *mainWindow) relayout() {
+	if c := w.window.Content(); c != nil {
+		c.Refresh()
+	}
 }
 
 // onTalk opens the conversation with each checked person (a few at most).

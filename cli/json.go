@@ -148,7 +148,7 @@ func fromEvent(ev messenger.Event) jsonEvent {
 	h := toJSONHost(ev.Host)
 	out.Host = &h
 	switch ev.Kind {
-	case protocol.EventInfo, protocol.EventAbsenceInfo, protocol.EventListReceived, protocol.EventLost:
+	case protocol.EventInfo, protocol.EventAbsenceInfo, protocol.EventListReceived, protocol.EventLost, protocol.EventHostMoved:
 		out.Text = &ev.Text
 	case protocol.EventRejected:
 		out.Error = ev.Text

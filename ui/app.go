@@ -192,7 +192,7 @@ func (d *shell) onEvent(ev protocol.Event) {
 	switch ev.Kind {
 	case protocol.EventActivate:
 		d.onShow()
-	case protocol.EventHostJoined, protocol.EventHostUpdated:
+	case protocol.EventHostJoined, protocol.EventHostUpdated, protocol.EventHostMoved:
 		d.onHost(ev.Host)
 	case protocol.EventMessage:
 		d.onMessage(ev.Message)

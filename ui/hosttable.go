@@ -407,7 +407,7 @@ func (t *hostTable) apply(ev protocol.Event) {
 func (t *hostTable) update(ev protocol.Event) {
 	id := hostID(ev.Host)
 	switch ev.Kind {
-	case protocol.EventHostJoined, protocol.EventHostUpdated:
+	case protocol.EventHostJoined, protocol.EventHostUpdated, protocol.EventHostMoved:
 		if i, ok := t.index[id]; ok {
 			t.hosts[i] = ev.Host
 		} else {

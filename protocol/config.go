@@ -49,6 +49,9 @@ type Config struct {
 	IntroduceWait time.Duration
 	// AnswerDelayMax caps the random ANSENTRY delay; 0 uses the Windows rule (1, 2 or 4 s by host count).
 	AnswerDelayMax time.Duration
+	// MaxHosts bounds the host table (0 means DefaultMaxHosts, 20,000): when it is full the host heard
+	// least recently goes (EventHostLeft), so that a flood of invented hosts costs bounded memory.
+	MaxHosts int
 
 	// Files serves the files we offer (package transfer). With it the node advertises FILEATTACHOPT and
 	// hands it every TCP request; without it TCP connections are closed at once.
@@ -104,6 +107,7 @@ func DefaultConfig() Config {
 		IntroduceWait: defaultIntroduceWait,
 		KeyInterval:   500 * time.Millisecond,
 		KeyTries:      3,
+		MaxHosts:      DefaultMaxHosts,
 	}
 }
 

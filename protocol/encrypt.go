@@ -6,8 +6,6 @@ import (
 	"crypto/rsa"
 	"errors"
 	"fmt"
-	"net/netip"
-	"time"
 
 	"hato/protocol/crypt"
 	"hato/protocol/wire"
@@ -88,92 +86,6 @@ func recipientList(to []Host, cs wire.Codepage) []crypt.Recipient {
 		out = append(out, crypt.Recipient{User: string(wire.Encode(h.User, cs)), Host: string(wire.Encode(h.Host, cs))})
 	}
 	return out
-}
-
-// decrypted is what an encrypted SENDMSG held.
-type decrypted struct {
-	text, files []byte
-	to          []crypt.Recipient
-	cipher      crypt.Caps
-	signed      bool
-	verified    bool
-}
-
-// encrypted is an encrypted SENDMSG as the read loop hands it on: parsed, and for a signed one the
-// sender's key as it was when the message arrived, or the waiter for it. Taking them in the read loop
-// matters: the sender's BR_EXIT, right behind its message, drops the key from the cache.
-type encrypted struct {
-	msg    crypt.Message
-	signer peerKey
-	wait   *keyWaiter
-}
-
-func (n *Node) takeEncrypted(p wire.Packet, h *Host) (encrypted, error) {
-	m, err := crypt.ParseMessage(p.Msg)
-	if err != nil {
-		return encrypted{}, err
-	}
-	e := encrypted{msg: m}
-	if m.Sign != nil {
-		e.signer, e.wait = n.keyOrWaiter(h)
-	}
-	return e, nil
-}
-
-// decrypt opens an encrypted SENDMSG with the private key its algorithm set names and checks its
-// signature with the sender's key, asking for that key first when it is not known yet.
-func (n *Node) decrypt(ctx context.Context, from netip.AddrPort, p wire.Packet, h *Host, e encrypted) (decrypted, error) {
-	var d decrypted
-	m := e.msg
-	keys := n.currentKeys()
-	if keys == nil {
-		return d, errors.New("decrypt: our keys are not ready yet")
-	}
-	var priv *rsa.PrivateKey
-	switch {
-	case m.Caps.Has(crypt.RSA2048):
-		priv = keys.RSA2048
-	case m.Caps.Has(crypt.RSA1024):
-		priv = keys.RSA1024
-	default:
-		return d, fmt.Errorf("decrypt: no private key for algorithm set %X", uint32(m.Caps))
-	}
-	plain, err := m.Decrypt(priv, p.No)
-	if err != nil {
-		return d, err
-	}
-	d.cipher = m.Caps
-	if p.Cmd.Has(wire.EncExtMsgOpt) {
-		d.text, d.files, d.to = crypt.SplitPlaintext(plain)
-	} else {
-		d.text, _, _ = crypt.SplitPlaintext(plain)
-		d.files = p.Extra
-	}
-	if m.Sign != nil {
-		d.signed = true
-		// The sender's key may still be on its way: it asks for ours first and answers our request only
-		// after it sent the message. A bounded wait keeps a silent peer from holding the message back.
-		kctx, cancel := context.WithTimeout(ctx, n.cfg.KeyInterval*time.Duration(n.cfg.KeyTries))
-		defer cancel()
-		pk, err := e.signer, error(nil)
-		if e.wait != nil {
-			pk, err = n.awaitKey(kctx, h, e.wait)
-		}
-		if err == nil {
-			d.verified = m.Verify(pk.key, plain) == nil
-		}
-		if err == nil && !d.verified {
-			// The cached key may be stale (the peer came back with a new one): ask once more.
-			n.forgetKey(h.Addr)
-			if fresh, err := n.publicKey(kctx, h); err == nil && !fresh.key.Equal(pk.key) {
-				d.verified = m.Verify(fresh.key, plain) == nil
-			}
-		}
-		if !d.verified {
-			n.log.Debug("signature not verified", "from", from, "key", err)
-		}
-	}
-	return d, nil
 }
 
 // cipherName says which pair a message used, for people: "RSA2048+AES256" or "RSA1024+Blowfish128".

@@ -11,9 +11,12 @@ import (
 type EventKind string
 
 const (
-	EventHostJoined   EventKind = "host-joined"   // a new peer (Host)
-	EventHostUpdated  EventKind = "host-updated"  // nick, group, absence, capabilities or an address changed (Host)
-	EventHostLeft     EventKind = "host-left"     // BR_EXIT (Host)
+	EventHostJoined  EventKind = "host-joined"  // a new peer (Host)
+	EventHostUpdated EventKind = "host-updated" // nick, group, absence, capabilities or an address changed (Host)
+	EventHostLeft    EventKind = "host-left"    // BR_EXIT, or dropped from a full host table (Host)
+	// EventHostMoved: a known host proved it is now at another address (its old one went silent, and
+	// it answered with its key if we had one). Host is the host at its new Addr; Text is the old address.
+	EventHostMoved    EventKind = "host-moved"
 	EventMessage      EventKind = "message"       // a message arrived (Message)
 	EventDelivered    EventKind = "delivered"     // Host acknowledged our packet Packet
 	EventUndelivered  EventKind = "undelivered"   // Host never acknowledged Packet
@@ -23,7 +26,8 @@ const (
 	EventAbsenceInfo  EventKind = "absence-info"  // Host's absence text (Text)
 	EventListReceived EventKind = "list-received" // a host-list exchange finished (Text: how many rows)
 	// EventRejected: a packet from Host was dropped or could not be read (Text says why, Packet is its
-	// number): a message that does not decrypt, a spoofed fingerprinted name, a bad key answer.
+	// number): a message that does not decrypt (not acknowledged), a fingerprinted name used without its
+	// key (spoofed), a bad key answer, an address claiming a known host's names without its key.
 	EventRejected EventKind = "rejected"
 	// EventActivate: the app was started again on this machine; the running one should show its window.
 	EventActivate EventKind = "activate"

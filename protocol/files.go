@@ -32,7 +32,8 @@ type FileServer interface {
 	// ServeFile answers one request and closes req.Conn. It runs on its own goroutine and must return
 	// soon after ctx ends.
 	ServeFile(ctx context.Context, req FileRequest)
-	// Release says that from gave up the offer made in packet.
+	// Release says that from gave up the offer made in packet. from.Addr is the address the RELEASEFILES
+	// came from (not necessarily the known host's main address): count it only if the offer went there.
 	Release(from Host, packet uint32)
 }
 
@@ -106,31 +107,24 @@ func readRequest(c *net.TCPConn) ([]byte, error) {
 func (n *Node) hostAtIP(ip netip.Addr, p wire.Packet) *Host {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	var found *Host
-	for _, h := range n.hosts.byKey {
-		for _, a := range h.Addrs {
-			if a.Addr() != ip {
-				continue
-			}
-			c := *h
-			if found == nil {
-				found = &c
-			}
-			if strings.EqualFold(h.User, p.User) { // raw header bytes: exact for UTF-8 and ASCII names
-				return &c
-			}
-		}
+	if e := n.hosts.atIP(ip, p.User); e != nil {
+		c := e.copy()
+		return &c
 	}
-	return found
+	return nil
 }
 
-// onRelease passes RELEASEFILES (the decimal packet number of the offer) to the file server.
+// onRelease passes RELEASEFILES (the decimal packet number of the offer) to the file server, with the
+// sender as a Host whose Addr is the packet's source address: the file server counts a release only
+// from the address the offer went to, as it serves files only to it.
 func (n *Node) onRelease(from netip.AddrPort, p wire.Packet) {
 	no, err := strconv.ParseUint(strings.TrimSpace(string(p.Msg)), 10, 32)
 	if err != nil || n.cfg.Files == nil {
 		return
 	}
-	n.cfg.Files.Release(n.sender(from, p), uint32(no))
+	h := n.sender(from, p)
+	h.Addr = from
+	n.cfg.Files.Release(h, uint32(no))
 }
 
 // NextPacketNo reserves a packet number, for an offer that must be registered before its message goes out.

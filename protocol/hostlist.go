@@ -1,12 +1,12 @@
 package protocol
 
 import (
+	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
 
-	"hato/protocol/crypt"
 	"hato/protocol/wire"
 )
 
@@ -45,15 +45,16 @@ func (n *Node) RequestHostList() error {
 	return nil
 }
 
-// onListOffer answers a BR_ISGETLIST(2) with OKGETLIST, once we have been up long enough to know peers.
-func (n *Node) onListOffer(from netip.AddrPort, p wire.Packet) {
+// onListOffer answers a BR_ISGETLIST(2) with OKGETLIST, once we have been up long enough to know peers,
+// and only to a known address: only those get the list (see onListRequest).
+func (n *Node) onListOffer(from netip.AddrPort, p wire.Packet, size int) {
 	n.mu.Lock()
 	up := time.Since(n.start)
 	n.mu.Unlock()
-	if !n.cfg.AllowSendList || up < 3*time.Second {
+	if !n.cfg.AllowSendList || up < 3*time.Second || !n.knownAddr(from) {
 		return
 	}
-	n.writeTo(n.packetFor(n.hostAt(from, p), wire.OkGetList|caps, "", nil), from)
+	n.answer(from, size, n.packetFor(n.hostAt(from), wire.OkGetList|caps, "", nil))
 }
 
 // onListReady asks the first peer that offered for the first page.
@@ -65,13 +66,15 @@ func (n *Node) onListReady(from netip.AddrPort, p wire.Packet) {
 	}
 	n.mu.Unlock()
 	if take {
-		n.writeTo(n.packetFor(n.hostAt(from, p), wire.GetList|caps, "0", nil), from)
+		n.writeTo(n.packetFor(n.hostAt(from), wire.GetList|caps, "0", nil), from)
 	}
 }
 
-// onListRequest sends one page of our host list, starting at the requested index.
-func (n *Node) onListRequest(from netip.AddrPort, p wire.Packet) {
-	if !n.cfg.AllowSendList {
+// onListRequest sends one page of our host list, starting at the requested position, to a known address
+// (an entry exchange completed): a 20-byte GETLIST must not bring 32 KB to a forged source. Building a page
+// costs the rows on it, whatever the size of the table.
+func (n *Node) onListRequest(from netip.AddrPort, p wire.Packet, size int) {
+	if !n.cfg.AllowSendList || !n.knownAddr(from) {
 		return
 	}
 	start, _ := strconv.Atoi(strings.TrimSpace(string(p.Msg)))
@@ -79,23 +82,30 @@ func (n *Node) onListRequest(from netip.AddrPort, p wire.Packet) {
 	if p.Cmd&(wire.CapUTF8Opt|wire.UTF8Opt) != 0 {
 		cs, flag = wire.UTF8, wire.UTF8Opt
 	}
-	var rows []wire.ListEntry
-	for _, h := range n.Hosts() {
-		if h.Addr == from || !h.Addr.Addr().Is4() {
-			continue
+	var rows []byte
+	count := 0
+	n.mu.Lock()
+	next := n.hosts.page(start, func(e *hostEntry) bool {
+		if e.Addr == from || !e.Addr.Addr().Is4() || !e.Entry {
+			return true
 		}
-		rows = append(rows, wire.ListEntry{
-			User: string(wire.Encode(h.User, cs)), Host: string(wire.Encode(h.Host, cs)),
-			Status: wire.BrEntry | h.Caps.Opts() | absenceBit(h.Absent),
-			Addr:   h.Addr.Addr().String(), Port: int(h.Addr.Port()),
-			Nick: string(wire.Encode(h.Nick, cs)), Group: string(wire.Encode(h.Group, cs)),
+		before := len(rows)
+		rows = wire.AppendListRow(rows, wire.ListEntry{
+			User: string(wire.Encode(e.User, cs)), Host: string(wire.Encode(e.Host.Host, cs)),
+			Status: wire.BrEntry | e.Caps.Opts() | absenceBit(e.Absent),
+			Addr:   e.Addr.Addr().String(), Port: int(e.Addr.Port()),
+			Nick: string(wire.Encode(e.Nick, cs)), Group: string(wire.Encode(e.Group, cs)),
 		})
-	}
-	if start < 0 || start > len(rows) {
-		start = len(rows)
-	}
-	ext, _ := wire.AnsListPage(rows, start, listPageBytes)
-	n.writeTo(n.packet(cs, wire.AnsList|flag, ext, nil), from)
+		if len(rows) > listPageBytes && count > 0 {
+			rows = rows[:before]
+			return false // this host starts the next page
+		}
+		count++
+		return true
+	})
+	n.mu.Unlock()
+	ext := append(wire.AppendAnsListHeader(make([]byte, 0, 12+len(rows)), next, count), rows...)
+	n.answer(from, size, n.packet(cs, wire.AnsList|flag, ext, nil))
 }
 
 func absenceBit(absent bool) wire.Command {
@@ -129,7 +139,7 @@ func (n *Node) onList(from netip.AddrPort, p wire.Packet) {
 	}
 	n.mu.Unlock()
 	if next != 0 && err == nil {
-		n.writeTo(n.packetFor(n.hostAt(from, p), wire.GetList|caps, strconv.Itoa(next), nil), from)
+		n.writeTo(n.packetFor(n.hostAt(from), wire.GetList|caps, strconv.Itoa(next), nil), from)
 		return
 	}
 	// Announce ourselves to everyone we just learned of, as Windows does after a list.
@@ -137,6 +147,9 @@ func (n *Node) onList(from netip.AddrPort, p wire.Packet) {
 	n.emit(Event{Kind: EventListReceived, Text: strconv.Itoa(total)})
 }
 
+// mergeListRow takes one row of a host list we asked for. A row is hearsay: it adds hosts we never
+// heard of and updates (or, with status 0 or BR_EXIT, removes) hosts we know only from rows, but never
+// changes a host heard directly, nor moves a known host's address.
 func (n *Node) mergeListRow(r wire.ListEntry, p wire.Packet, now time.Time) {
 	ip, err := netip.ParseAddr(r.Addr)
 	if err != nil || !ip.Is4() || r.Port <= 0 || r.Port > 65535 {
@@ -151,18 +164,25 @@ func (n *Node) mergeListRow(r wire.ListEntry, p wire.Packet, now time.Time) {
 	if n.self(addr) || (h.User == n.cfg.User && h.Host == n.cfg.Host && addr.Port() == n.addr.Port()) {
 		return
 	}
-	if _, _, fp := crypt.SplitFingerprintName(h.User); fp && !h.Caps.Has(wire.EncryptOpt) && r.Status.Mode() != wire.BrExit {
-		n.log.Debug("host list: fingerprinted name without ENCRYPTOPT dropped", "user", h.User)
+	gone := r.Status == 0 || r.Status.Mode() == wire.BrExit
+	if fingerprinted(h.User) && !h.Caps.Has(wire.EncryptOpt) && !gone {
+		n.reject(h, p.No, fmt.Sprintf("host list row: fingerprinted user %q without ENCRYPTOPT (spoofed name)", h.User))
 		return
 	}
-	if r.Status == 0 || r.Status.Mode() == wire.BrExit {
-		n.mu.Lock()
-		old, ok := n.hosts.remove(h.key())
-		n.mu.Unlock()
-		if ok {
-			n.emit(Event{Kind: EventHostLeft, Host: old})
+	n.mu.Lock()
+	e, other := n.hosts.entry(h.key()), n.hosts.byAddr[addr]
+	hearsay := e == nil && other == nil || e != nil && e == other && !e.direct && e.Addr == addr
+	if !hearsay || gone {
+		var evs []Event
+		if hearsay && e != nil {
+			old, _ := n.hosts.remove(e.key())
+			n.forgetHostLocked(old)
+			evs = append(evs, Event{Kind: EventHostLeft, Host: old})
 		}
+		n.mu.Unlock()
+		n.emitAll(evs)
 		return
 	}
+	n.mu.Unlock()
 	n.learn(h)
 }

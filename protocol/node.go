@@ -37,25 +37,36 @@ type Node struct {
 	local map[netip.Addr]bool
 	start time.Time
 
-	mu          sync.Mutex
-	closed      bool            // Run has ended or is ending
-	ctx         context.Context // Run's context: handlers start goroutines under it
-	events      chan<- Event
-	hosts       *hostTable
-	seen        map[seenKey]time.Time
-	heldAcks    map[seenKey]bool // messages whose RECVMSG waits until they are recorded
-	lastPrune   time.Time
-	acks        map[ackKey]chan struct{} // RECVMSG / ANSREADMSG we wait for
-	autoReplied map[hostKey]bool
-	list        listRequest
-	keys        *Keys
-	peerKeys    map[netip.AddrPort]peerKey      // by the host's address (Host.Addr)
-	keyWait     map[netip.AddrPort]*keyWaiter   // senders waiting for that host's ANSPUBKEY
-	introWait   map[netip.AddrPort]*introWaiter // Introduce waits for an entry packet from that address
-	lostTold    map[hostKey]string              // per peer: the characters of our names its charset lacks, as reported
+	mu           sync.Mutex
+	closed       bool            // Run has ended or is ending
+	ctx          context.Context // Run's context: handlers start goroutines under it
+	events       chan<- Event
+	hosts        *hostTable
+	seen         *dedup                   // packets received lately, and what became of them
+	gate         *answerGate              // what each source may be answered (amplification)
+	acks         map[ackKey]chan struct{} // RECVMSG / ANSREADMSG we wait for
+	autoReplied  *lru[hostKey, struct{}]
+	list         listRequest
+	keys         *Keys
+	peerKeys     *lru[netip.AddrPort, peerKey]   // by the address that sent the ANSPUBKEY
+	keyWait      map[netip.AddrPort]*keyWaiter   // waiting for that address's ANSPUBKEY
+	introWait    map[netip.AddrPort]*introWaiter // Introduce waits for an entry packet from that address
+	lostTold     *lru[hostKey, string]           // per peer: the characters of our names its charset lacks, as reported
+	claims       map[netip.AddrPort]*claim       // addresses that claim a known host's names, being checked
+	probed       map[netip.AddrPort]int          // old addresses of those hosts: any packet from one counts
+	answering    int                             // ANSENTRY answers waiting for their delay
+	entryAnswers *limiter                        // ANSENTRY answers
+	asked        *lru[netip.AddrPort, time.Time] // addresses we sent a BR_ENTRY, and when
+	broadcastAt  time.Time                       // our last broadcast BR_ENTRY
+	unknownMsgs  *limiter                        // messages from unknown sources
+	decrypts     *limiter                        // encrypted messages
+	decrypting   int                             // encrypted messages queued or being decrypted
+	verifying    int                             // decrypted messages whose signature is being checked
+	decryptSem   chan struct{}                   // decryptWorkers() slots
 
-	// entryMu keeps each entry packet's build and write together, and a broadcast together with the
-	// copies that follow it, so that a peer's last entry packet from us is always in its charset.
+	// entryMu keeps each entry packet's build and write together (a delayed ANSENTRY is built at once,
+	// in the peer's charset, and written later), and a broadcast together with the copies that follow
+	// it, so that a peer's last entry packet from us is always in its charset.
 	entryMu sync.Mutex
 
 	noMu     sync.Mutex // packet numbering; held while Config.ReservePackets runs
@@ -64,12 +75,6 @@ type Node struct {
 
 	ready chan struct{}  // closed once Run has started
 	wg    sync.WaitGroup // every goroutine the node starts
-}
-
-type seenKey struct {
-	no         uint32
-	mode       wire.Command
-	user, host string
 }
 
 type ackKey struct {
@@ -111,24 +116,34 @@ func Listen(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
+	if cfg.MaxHosts <= 0 {
+		cfg.MaxHosts = DefaultMaxHosts
+	}
 	n := &Node{
-		cfg:         cfg,
-		log:         cfg.Logger,
-		dests:       dests,
-		local:       localAddrs(),
-		hosts:       newHostTable(),
-		seen:        map[seenKey]time.Time{},
-		heldAcks:    map[seenKey]bool{},
-		acks:        map[ackKey]chan struct{}{},
-		autoReplied: map[hostKey]bool{},
-		keys:        cfg.Keys,
-		peerKeys:    map[netip.AddrPort]peerKey{},
-		keyWait:     map[netip.AddrPort]*keyWaiter{},
-		introWait:   map[netip.AddrPort]*introWaiter{},
-		lostTold:    map[hostKey]string{},
-		lastNo:      cfg.LastPacketNo,
-		reserved:    cfg.LastPacketNo,
-		ready:       make(chan struct{}),
+		cfg:          cfg,
+		log:          cfg.Logger,
+		dests:        dests,
+		local:        localAddrs(),
+		hosts:        newHostTableMax(cfg.MaxHosts),
+		seen:         newDedup(),
+		gate:         newAnswerGate(),
+		acks:         map[ackKey]chan struct{}{},
+		autoReplied:  newLRU[hostKey, struct{}](maxAutoReplied),
+		keys:         cfg.Keys,
+		peerKeys:     newLRU[netip.AddrPort, peerKey](cfg.MaxHosts),
+		keyWait:      map[netip.AddrPort]*keyWaiter{},
+		introWait:    map[netip.AddrPort]*introWaiter{},
+		lostTold:     newLRU[hostKey, string](cfg.MaxHosts),
+		claims:       map[netip.AddrPort]*claim{},
+		probed:       map[netip.AddrPort]int{},
+		asked:        newLRU[netip.AddrPort, time.Time](maxSources),
+		entryAnswers: newLimiter(entryAnswerRate, entryAnswerBurst, 1000, 1000),
+		unknownMsgs:  newLimiter(unknownMsgRate, unknownMsgBurst, unknownMsgGlobalRate, unknownMsgGlobalBurst),
+		decrypts:     newLimiter(decryptRate, decryptBurst, 1000, 1000),
+		decryptSem:   make(chan struct{}, decryptWorkers()),
+		lastNo:       cfg.LastPacketNo,
+		reserved:     cfg.LastPacketNo,
+		ready:        make(chan struct{}),
 	}
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
@@ -275,7 +290,7 @@ func (n *Node) readLoop(ctx context.Context) {
 		}
 		// Parse keeps slices into buf; copy what outlives this iteration.
 		p.Msg, p.Extra = clone(p.Msg), clone(p.Extra)
-		n.handle(from, p)
+		n.handle(from, p, size)
 	}
 }
 
@@ -331,38 +346,6 @@ func (n *Node) self(from netip.AddrPort) bool {
 		return n.local[from.Addr()] || from.Addr().IsLoopback()
 	}
 	return from.Addr() == n.addr.Addr()
-}
-
-// duplicate remembers (packet number, command, sender) for ten minutes and reports repeats.
-func (n *Node) duplicate(p wire.Packet, now time.Time) bool {
-	k := seenKey{p.No, p.Cmd.Mode(), p.User, p.Host}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if now.Sub(n.lastPrune) > time.Minute {
-		for k, t := range n.seen {
-			if now.Sub(t) > 10*time.Minute {
-				delete(n.seen, k)
-			}
-		}
-		n.lastPrune = now
-	}
-	if _, ok := n.seen[k]; ok {
-		return true
-	}
-	n.seen[k] = now
-	return false
-}
-
-// forgetPackets drops the remembered packet numbers of a sender that left, so that a new process with
-// the same names (a script's next `hato send` in the same second) is not taken for a repeat.
-func (n *Node) forgetPackets(user, host string) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	for k := range n.seen {
-		if k.user == user && k.host == host {
-			delete(n.seen, k)
-		}
-	}
 }
 
 // answerDelay is the random ANSENTRY delay Windows uses so that a BR_ENTRY does not trigger a storm.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"time"
 
 	"hato/protocol/wire"
 )
@@ -105,13 +106,25 @@ func (n *Node) entryPacket(mode wire.Command, h *Host) wire.Packet {
 	return n.packet(cs, mode|n.entryOpts()|flag, msg, extra)
 }
 
+// hostsUnsorted copies the host table in no order: for our own broadcasts, which need no sorting.
+func (n *Node) hostsUnsorted() []Host {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := make([]Host, 0, n.hosts.len())
+	n.hosts.each(func(e *hostEntry) bool {
+		out = append(out, e.copy())
+		return true
+	})
+	return out
+}
+
 // tellLost reports (EventLost) the characters of our names a peer's code page cannot hold, once per peer
 // (until it leaves) and set of characters. The event goes out on its own goroutine: entry packets are also built on the
 // callers' (SetPresence's) goroutines, which may be the ones reading events.
 func (n *Node) tellLost(h Host, chars string) {
 	n.mu.Lock()
-	told := n.lostTold[h.key()]
-	n.lostTold[h.key()] = chars
+	told, _ := n.lostTold.get(h.key())
+	n.lostTold.put(h.key(), chars)
 	n.mu.Unlock()
 	if chars != "" && chars != told {
 		n.after(0, func() { n.emit(Event{Kind: EventLost, Host: h, Text: chars}) })
@@ -122,7 +135,41 @@ func (n *Node) tellLost(h Host, chars string) {
 func (n *Node) unicastEntry(mode wire.Command, h *Host, to netip.AddrPort) {
 	n.entryMu.Lock()
 	defer n.entryMu.Unlock()
+	n.noteAsked(mode, to)
 	n.writeTo(n.entryPacket(mode, h), to)
+}
+
+// answerEntry sends an entry packet to one peer in answer to a packet of reqLen bytes, within its budget
+// (see answer).
+func (n *Node) answerEntry(mode wire.Command, h *Host, to netip.AddrPort, reqLen int) bool {
+	n.entryMu.Lock()
+	defer n.entryMu.Unlock()
+	b, ok := n.prepareEntry(mode, h, to, reqLen)
+	return ok && n.writeRaw(b, to) == nil
+}
+
+// prepareEntry builds an entry packet for one peer and charges its budget; n.entryMu is held. An
+// ANSENTRY it commits to completes the entry exchange: the peer is known from then on, also while the
+// answer waits for its random delay (a peer's GETPUBKEY may follow its BR_ENTRY at once).
+func (n *Node) prepareEntry(mode wire.Command, h *Host, to netip.AddrPort, reqLen int) ([]byte, bool) {
+	b := n.entryPacket(mode, h).Bytes()
+	n.mu.Lock()
+	ok := n.gate.allow(to.Addr(), n.knownAddrLocked(to), reqLen, len(b), time.Now())
+	if ok && mode == wire.AnsEntry {
+		if e := n.hosts.byAddr[to]; e != nil && e.Addr == to {
+			e.exchanged = true
+		}
+		if c := n.claims[to]; c != nil {
+			c.exchanged = true
+		}
+	}
+	n.mu.Unlock()
+	if !ok {
+		n.log.Debug("entry answer withheld: over the budget", "to", to, "bytes", len(b), "request", reqLen)
+		return nil, false
+	}
+	n.noteAsked(mode, to)
+	return b, true
 }
 
 // spread broadcasts an entry packet (and with known, unicasts it to every known host too). Its names are
@@ -140,7 +187,7 @@ func (n *Node) spread(mode wire.Command, known bool) {
 	if !n.namesNeedLegacy() {
 		return
 	}
-	for _, h := range n.Hosts() {
+	for _, h := range n.hostsUnsorted() {
 		if n.readsLegacy(&h) {
 			n.writeTo(n.entryPacket(wire.BrAbsence, &h), h.Addr)
 		}
@@ -184,7 +231,13 @@ func (n *Node) broadcastTargets() []netip.AddrPort {
 // broadcast sends p to every broadcast target; failures (an unreachable subnet) are only logged.
 func (n *Node) broadcast(p wire.Packet) {
 	b := p.Bytes()
-	for _, to := range n.broadcastTargets() {
+	targets := n.broadcastTargets()
+	if len(targets) > 0 && p.Cmd.Mode() == wire.BrEntry {
+		n.mu.Lock()
+		n.broadcastAt = time.Now() // anyone may answer it
+		n.mu.Unlock()
+	}
+	for _, to := range targets {
 		n.writeRaw(b, to)
 	}
 }
@@ -197,9 +250,10 @@ func (n *Node) unicastKnown(p wire.Packet) {
 	for _, to := range n.dests {
 		sent[to] = true
 	}
-	for _, h := range n.Hosts() {
+	for _, h := range n.hostsUnsorted() {
 		if !sent[h.Addr] {
 			sent[h.Addr] = true
+			n.noteAsked(p.Cmd.Mode(), h.Addr)
 			n.writeRaw(b, h.Addr)
 		}
 	}

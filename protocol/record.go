@@ -7,41 +7,17 @@ import (
 	"hato/protocol/wire"
 )
 
-// A message is acknowledged (RECVMSG) only after Config.Record has stored it: a sender told "delivered"
-// can rely on the message being in the history, even if the process dies the next moment. Until then
-// the ack is held: a repeat of the message is not answered, the first copy's handling will answer it.
+// A message is acknowledged (RECVMSG) only after Config.Record has stored it and it was reported: a
+// sender told "delivered" can rely on the message being in the history and shown, even if the process
+// dies the next moment. A repeat is acknowledged only once the first copy got there (see dedup).
 
 // wantsAck reports whether a SENDMSG asks for RECVMSG (broadcasts and auto-replies never get one).
 func wantsAck(p wire.Packet) bool { return p.Cmd.Has(wire.SendCheckOpt) && p.Cmd&wire.NoReplyOpts == 0 }
 
-func ackKeyOf(p wire.Packet) seenKey { return seenKey{p.No, wire.SendMsg, p.User, p.Host} }
-
-// holdAck notes that the acknowledgement of p waits for its handling.
-func (n *Node) holdAck(p wire.Packet) {
-	n.mu.Lock()
-	n.heldAcks[ackKeyOf(p)] = true
-	n.mu.Unlock()
-}
-
-// ackHeld reports whether p's acknowledgement still waits for its first copy's handling.
-func (n *Node) ackHeld(p wire.Packet) bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	return n.heldAcks[ackKeyOf(p)]
-}
-
-// releaseAck forgets a held acknowledgement without sending it.
-func (n *Node) releaseAck(p wire.Packet) {
-	n.mu.Lock()
-	delete(n.heldAcks, ackKeyOf(p))
-	n.mu.Unlock()
-}
-
-// ackMessage sends RECVMSG for p when it asks for one.
-func (n *Node) ackMessage(from netip.AddrPort, p wire.Packet) {
-	n.releaseAck(p)
+// ackMessage sends RECVMSG for p (a datagram of reqLen bytes) when it asks for one.
+func (n *Node) ackMessage(from netip.AddrPort, p wire.Packet, reqLen int) {
 	if wantsAck(p) {
-		n.reply(from, p, wire.RecvMsg, strconv.FormatUint(uint64(p.No), 10))
+		n.reply(from, p, reqLen, wire.RecvMsg, strconv.FormatUint(uint64(p.No), 10))
 	}
 }
 

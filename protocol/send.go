@@ -214,13 +214,13 @@ func sendLimit(h *Host) int {
 func (n *Node) known(h Host) *Host {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if kh, ok := n.hosts.at(h.Addr); ok {
-		c := *kh
+	if e, ok := n.hosts.byAddr[h.Addr]; ok {
+		c := e.copy()
 		return &c
 	}
 	if h.User != "" {
-		if kh, ok := n.hosts.get(h.key()); ok {
-			c := *kh
+		if e := n.hosts.entry(h.key()); e != nil {
+			c := e.copy()
 			return &c
 		}
 	}
@@ -287,7 +287,7 @@ func (n *Node) SetPresence(p Presence) {
 	n.mu.Lock()
 	n.cfg.Nick, n.cfg.Group = p.Nick, p.Group
 	if n.cfg.Absent != p.Absent || n.cfg.AbsenceText != p.AbsenceText {
-		clear(n.autoReplied)
+		n.autoReplied.clear()
 	}
 	n.cfg.Absent, n.cfg.AbsenceText = p.Absent, p.AbsenceText
 	// Before Run the first BR_ENTRY carries the new presence; nothing is sent yet.

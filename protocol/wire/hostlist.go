@@ -159,6 +159,15 @@ func AnsListPage(entries []ListEntry, start, maxBytes int) (ext []byte, next int
 	return append(ext, rows...), next
 }
 
+// AppendAnsListHeader writes an ANSLIST payload's header: the next start index (0 on the last page) and
+// the number of rows that follow (AppendListRow), as Windows writes them ("%5d\a%5d\a").
+func AppendAnsListHeader(dst []byte, next, count int) []byte {
+	return fmt.Appendf(dst, "%5d\a%5d\a", next, count)
+}
+
+// AppendListRow writes one ANSLIST row, as AnsListPage does.
+func AppendListRow(dst []byte, e ListEntry) []byte { return appendListRow(dst, e) }
+
 func appendListRow(dst []byte, e ListEntry) []byte {
 	dst = appendListField(dst, e.User)
 	dst = appendListField(dst, e.Host)

@@ -4,9 +4,7 @@ package autostart
 
 import (
 	"encoding/xml"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,13 +51,7 @@ func enable(e Entry) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	if err := os.WriteFile(p, []byte(plist(e)), 0o644); err != nil {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	return nil
+	return writeEntry(p, plist(e))
 }
 
 func disable() error {
@@ -67,10 +59,7 @@ func disable() error {
 	if err != nil {
 		return err
 	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	return nil
+	return removeEntry(p)
 }
 
 func enabled() (bool, error) {
@@ -78,9 +67,5 @@ func enabled() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	_, err = os.Stat(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	return err == nil, err
+	return entryExists(p)
 }

@@ -3,9 +3,7 @@
 package autostart
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,18 +33,7 @@ func enable(e Entry) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	tmp := p + ".tmp"
-	if err := os.WriteFile(tmp, []byte(desktopEntry(e)), 0o644); err != nil {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("autostart: %w", err)
-	}
-	return nil
+	return writeEntry(p, desktopEntry(e))
 }
 
 func disable() error {
@@ -54,10 +41,7 @@ func disable() error {
 	if err != nil {
 		return err
 	}
-	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("autostart: %w", err)
-	}
-	return nil
+	return removeEntry(p)
 }
 
 func enabled() (bool, error) {
@@ -65,12 +49,5 @@ func enabled() (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	_, err = os.Stat(p)
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, fs.ErrNotExist):
-		return false, nil
-	}
-	return false, fmt.Errorf("autostart: %w", err)
+	return entryExists(p)
 }

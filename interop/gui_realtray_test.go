@@ -133,10 +133,25 @@ func TestDesktopAppRealTray(t *testing.T) {
 		}
 		return parseLayout(raw)
 	}
+	// The app sets a new menu when its state changes (the unread entry after a message, the absence
+	// mark after a choice): systray rebuilds it item by item under new ids, so a layout read meanwhile
+	// lacks entries or names ids about to go. A user opens the menu once it has settled: so does this.
 	click := func(label string) {
-		it, ok := layout().find(label)
-		if !ok {
-			app.fail(report, "no %q in the tray menu", label)
+		var it menuItem
+		last, same := layout(), 0
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			time.Sleep(100 * time.Millisecond)
+			now := layout()
+			if same = same + 1; !reflect.DeepEqual(now, last) {
+				last, same = now, 0
+			}
+			var ok bool
+			if it, ok = now.find(label); ok && same >= 3 {
+				break
+			}
+			if time.Now().After(deadline) {
+				app.fail(report, "no settled tray menu with %q in 10 s: %+v", label, now)
+			}
 		}
 		if call := menu.Call("com.canonical.dbusmenu.Event", 0, it.id, "clicked", dbus.MakeVariant(""), uint32(0)); call.Err != nil {
 			app.fail(report, "clicking %q: %v", label, call.Err)

@@ -75,6 +75,14 @@ type server struct {
 	exited  chan struct{}
 	waitErr error
 	profile string // its profile folder: hato send --profile there goes through it
+	started time.Time
+}
+
+// entryRepeated waits until a node started at started has sent its second BR_ENTRY (5 s after start):
+// iptux may crash when an entry packet arrives while that pal's chat window is open (IPTUX.md), so a
+// test opens one only after this.
+func entryRepeated(started time.Time) {
+	time.Sleep(time.Until(started.Add(6 * time.Second)))
 }
 
 // startServe runs `hato serve` with id's names and extra flags in h and
@@ -89,6 +97,7 @@ func startServe(t *testing.T, h *netlab.Host, id identity, extra ...string) *ser
 		changed: make(chan struct{}), exited: make(chan struct{})}
 	s.cmd = h.Command(context.Background(), bin, args...)
 	s.cmd.Stderr = &s.stderr
+	s.started = time.Now()
 	stdout, err := s.cmd.StdoutPipe()
 	if err != nil {
 		t.Fatalf("%s: %v", s.name, err)

@@ -91,6 +91,7 @@ func TestIptuxFilesHatoToIptux(t *testing.T) {
 	args := append([]string{"send", "--profile", t.TempDir(), "--timeout", "60s", "--to", iptuxHost.IP.String(),
 		"--file", filepath.Join(src, fileName), "--file", filepath.Join(src, folderName)}, me.flags()...)
 	args = append(args, "files for iptux "+stamp)
+	sendStarted := time.Now()
 	send := startHato(t, hatoHost, args...)
 	fail := func(format string, a ...any) {
 		t.Helper()
@@ -98,6 +99,7 @@ func TestIptuxFilesHatoToIptux(t *testing.T) {
 	}
 
 	ix.waitPal(20*time.Second, hatoIP, "iptux listing hato send", func(p iptuxPal) bool { return p.User == me.User })
+	entryRepeated(sendStarted)
 	ix.chatWindow(hatoIP)
 	ix.acceptFiles(hatoIP, []string{fileName, folderName}, send.report)
 
@@ -180,13 +182,10 @@ func TestIptuxFilesIptuxToHato(t *testing.T) {
 		t.Fatal(err)
 	}
 	me := identity{Nick: "鳩の受信", Group: "開発部", User: "hatorecv", Host: "hatohost"}
-	started := time.Now()
 	srv := startServe(t, hatoHost, me, "--download", download)
 	srv.waitHost(t, 15*time.Second, iptuxAddr, "host-joined for iptux", func(jsonHost) bool { return true })
 	ix.waitPal(20*time.Second, hatoIP, "iptux listing hato serve", func(p iptuxPal) bool { return p.User == me.User })
-	// hato serve repeats its BR_ENTRY 5 s after start; iptux may crash when an
-	// entry packet arrives while the pal's chat window is open (IPTUX.md).
-	time.Sleep(time.Until(started.Add(6 * time.Second)))
+	entryRepeated(srv.started)
 
 	win := ix.chatWindow(hatoIP)
 	ix.attach(win, hatoIP, "ctrl+s", iptuxFileChooser, filepath.Join(src, fileName), filepath.Join(src, fileName))

@@ -101,6 +101,7 @@ func TestIptux(t *testing.T) {
 	t.Run("iptux message to hato", func(t *testing.T) {
 		x := ix.in(t)
 		typed := "iptux→hato テスト 中文 ok " + strconv.FormatInt(time.Now().Unix(), 10)
+		entryRepeated(srv.started)
 		win := x.chatWindow(hatoIP)
 		x.typeMessage(win, hatoIP, typed)
 		e := srv.wait(t, 15*time.Second, "message event with the typed text "+typed, func(e event) bool {

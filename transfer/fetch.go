@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
 	"net/netip"
 	"os"
@@ -42,6 +41,15 @@ type Fetcher struct {
 	// IdleTimeout ends a fetch whose sender sent nothing for this long; 0 means 2 minutes (Windows'
 	// receiving side gives up after 120 s).
 	IdleTimeout time.Duration
+	// MaxFolderFiles stops a folder stream that sends more files and folders than this; 0 means
+	// DefaultMaxFolderFiles (100,000). A folder also stops once it sends more bytes than its offer
+	// announced, when the offer announced a size (Windows offers folders with 0).
+	MaxFolderFiles int
+	// KeepFree is the space a fetch leaves free on the download folder's file system: a file (or a folder
+	// whose size was announced) that would leave less is refused before it is asked for, and a transfer
+	// that comes to leave less (a folder of unannounced size, other programs writing) stops, its .part
+	// kept. 0 means 5% of the file system, at most 1 GiB (DefaultKeepFree); negative keeps nothing back.
+	KeepFree int64
 
 	mu    sync.Mutex
 	parts map[string]bool // .part files being written, relative to Dir
@@ -82,8 +90,15 @@ func (f *Fetcher) fetch(ctx context.Context, dir string, m *protocol.Message, fi
 	}
 	defer root.Close()
 	utf8 := m.Cmd.Has(wire.UTF8Opt)
+	space, err := f.newSpace(dir)
+	if err != nil {
+		return nil, err
+	}
 
 	if file.IsDir() {
+		if err := space.fits(file.Size); err != nil { // an announced size that cannot fit: not asked for
+			return nil, err
+		}
 		c, err := f.dial(ctx, m, wire.GetDirFiles, DirFilesArgs(m.Packet, file.ID), utf8)
 		if err != nil {
 			return nil, err
@@ -91,8 +106,12 @@ func (f *Fetcher) fetch(ctx context.Context, dir string, m *protocol.Message, fi
 		defer c.Close()
 		stop := context.AfterFunc(ctx, func() { c.Close() })
 		defer stop()
-		rd := &treeReader{f: f, dir: dir, root: root, ev: ev, ctx: ctx, utf8: utf8, cs: f.Node.Config().Codepage}
+		rd := &treeReader{f: f, dir: dir, root: root, ev: ev, ctx: ctx, utf8: utf8, cs: f.Node.Config().Codepage,
+			space: space}
 		err = rd.read(bufio.NewReaderSize(idleReader{c, f.idleTimeout()}, 256<<10), file)
+		if err != nil {
+			abort(c)
+		}
 		return rd.saved, ctxErr(ctx, err)
 	}
 
@@ -108,13 +127,16 @@ func (f *Fetcher) fetch(ctx context.Context, dir string, m *protocol.Message, fi
 		}
 	}
 	ev.Offset = offset
+	if err := space.reserve(file.Size - offset); err != nil { // refused before it is asked for
+		return nil, err
+	}
 	// A complete .part (the process died before the rename) is asked for from its end, which tells the
 	// sender it arrived; it is kept even when the sender is gone or refuses.
 	complete := offset == file.Size && file.Size > 0
-	if err := f.fetchData(ctx, root, m, file, part, offset, ev, utf8); err != nil && !complete {
+	if err := f.fetchData(ctx, root, m, file, part, offset, ev, utf8, space); err != nil && !complete {
 		return nil, ctxErr(ctx, err)
 	}
-	final, err := finish(root, ".", part, file.Name, file.Mtime)
+	final, err := finish(folder{root: root}, part, file.Name, file.Mtime, false)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +148,7 @@ func (f *Fetcher) fetch(ctx context.Context, dir string, m *protocol.Message, fi
 
 // fetchData requests one file from offset and receives it into part.
 func (f *Fetcher) fetchData(ctx context.Context, root *os.Root, m *protocol.Message, file File, part string,
-	offset int64, ev *Event, utf8 bool) error {
+	offset int64, ev *Event, utf8 bool, space *space) error {
 	c, err := f.dial(ctx, m, wire.GetFileData, FileDataArgs(m.Packet, file.ID, offset), utf8)
 	if err != nil {
 		return err
@@ -134,9 +156,18 @@ func (f *Fetcher) fetchData(ctx context.Context, root *os.Root, m *protocol.Mess
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	w := &fileWriter{f: f, ev: ev, ctx: ctx, start: time.Now()}
-	return w.receive(root, part, c, offset, file.Size)
+	w := &fileWriter{f: f, ev: ev, ctx: ctx, start: time.Now(), space: space}
+	if err := w.receive(root, part, c, offset, file.Size); err != nil {
+		abort(c)
+		return err
+	}
+	return nil
 }
+
+// abort makes the coming Close reset the connection: a receiver that stops early (a limit, a bad
+// stream) must not look to the sender like one that has everything, which closes. The sender, which
+// waits for our close, then counts the attempt as failed and lets it be tried again.
+func abort(c *net.TCPConn) { c.SetLinger(0) }
 
 // dial connects to the sender's TCP port (the port of its UDP packets) and sends the request.
 func (f *Fetcher) dial(ctx context.Context, m *protocol.Message, cmd wire.Command, args string, utf8 bool) (*net.TCPConn, error) {
@@ -210,39 +241,12 @@ func offerKey(m *protocol.Message, file File) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-// finish moves a complete .part to name in dir, or to "name (k).ext" when name is taken, never
-// replacing anything, and sets its modification time. It returns the final path relative to the root.
-func finish(root *os.Root, dir, part, name string, mtime int64) (string, error) {
-	for k := 0; k < 10000; k++ {
-		final := filepath.Join(dir, numbered(name, k))
-		err := root.Link(part, final) // fails when final exists: no check-then-rename race
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if err != nil { // a file system without hard links
-			if _, serr := root.Lstat(final); serr == nil {
-				continue
-			}
-			if err := root.Rename(part, final); err != nil {
-				return "", fmt.Errorf("rename %s: %w", part, err)
-			}
-		} else if err := root.Remove(part); err != nil {
-			return "", fmt.Errorf("remove %s: %w", part, err)
-		}
-		if mtime > 0 {
-			t := time.Unix(mtime, 0)
-			root.Chtimes(final, t, t)
-		}
-		return final, nil
-	}
-	return "", fmt.Errorf("no free name for %s", name)
-}
-
 // fileWriter receives file data into a .part and reports progress.
 type fileWriter struct {
 	f     *Fetcher
 	ev    *Event
 	ctx   context.Context
+	space *space // counts what is written; nil checks nothing
 	start time.Time
 	last  time.Time
 	buf   []byte
@@ -298,6 +302,9 @@ func (w *fileWriter) splice(out *os.File, c *net.TCPConn, offset, size int64) (i
 		if done < size {
 			w.progress(done, false)
 		}
+		if serr := w.space.wrote(n); serr != nil && err == nil {
+			return done, serr
+		}
 		switch {
 		case errors.Is(err, io.EOF):
 			return done, fmt.Errorf("sender sent %d of %d bytes", done, size)
@@ -310,14 +317,17 @@ func (w *fileWriter) splice(out *os.File, c *net.TCPConn, offset, size int64) (i
 	return done, nil
 }
 
+func (f *Fetcher) progressEvery() time.Duration {
+	if f.ProgressEvery == 0 {
+		return 250 * time.Millisecond
+	}
+	return f.ProgressEvery
+}
+
 // progress reports bytes done at most every ProgressEvery, and always at the end.
 func (w *fileWriter) progress(done int64, final bool) {
-	every := w.f.ProgressEvery
-	if every == 0 {
-		every = 250 * time.Millisecond
-	}
 	now := time.Now()
-	if !final && now.Sub(w.last) < every {
+	if !final && now.Sub(w.last) < w.f.progressEvery() {
 		return
 	}
 	w.last = now
@@ -339,6 +349,19 @@ func (f *Fetcher) emit(ctx context.Context, ev Event) {
 	select {
 	case f.Events <- ev:
 	case <-ctx.Done():
+	}
+}
+
+// tryEmit emits ev if the channel takes it at once.
+func (f *Fetcher) tryEmit(ev Event) bool {
+	if f.Events == nil {
+		return true
+	}
+	select {
+	case f.Events <- ev:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -215,11 +215,19 @@ func SaveImage(dir, name string, b []byte) (string, error) {
 		return "", fmt.Errorf("save image: %w", err)
 	}
 	defer root.Close()
+	// The default free-space margin, as for fetches: images come with messages, unasked.
+	space, err := (&Fetcher{}).newSpace(dir)
+	if err == nil {
+		err = space.reserve(int64(len(b)))
+	}
+	if err != nil {
+		return "", fmt.Errorf("save image %s: %w", name, err)
+	}
 	part := name + "." + strconv.FormatInt(time.Now().UnixNano(), 36) + ".part"
 	if err := root.WriteFile(part, b, 0o644); err != nil {
 		return "", fmt.Errorf("save image %s: %w", name, err)
 	}
-	final, err := finish(root, ".", part, name, 0)
+	final, err := finish(folder{root: root}, part, name, 0, false)
 	if err != nil {
 		root.Remove(part)
 		return "", fmt.Errorf("save image %s: %w", name, err)

@@ -177,47 +177,60 @@ func TestNameNumbered(t *testing.T) {
 }
 
 // finish and mkdirFree number a taken name inside its folder, whatever dots the folder's name has
-// (iptux: "/a.b/c.d" → "/a.b/c (1).d"), and never replace what is there.
+// (iptux: "/a.b/c.d" → "/a.b/c (1).d"), and never replace what is there: with one rename that refuses to
+// replace (Linux) and with link and unlink (elsewhere).
 func TestNameNumberedOnDisk(t *testing.T) {
-	dir := t.TempDir()
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer root.Close()
-	writeFile(t, filepath.Join(dir, "a.b", "c.d"), []byte("old"))
-	writeFile(t, filepath.Join(dir, "a.b", "c (1).d"), []byte("old 1"))
-	for i, want := range []string{"c (2).d", "c (3).d"} {
-		part := filepath.Join("a.b", "c.d.part")
-		writeFile(t, filepath.Join(dir, part), []byte{byte('0' + i)})
-		got, err := finish(root, "a.b", part, "c.d", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got != filepath.Join("a.b", want) {
-			t.Errorf("finish saved %s, want %s", got, filepath.Join("a.b", want))
-		}
-		if b, _ := os.ReadFile(filepath.Join(dir, got)); string(b) != string([]byte{byte('0' + i)}) {
-			t.Errorf("%s holds %q", got, b)
-		}
-		if _, err := os.Stat(filepath.Join(dir, part)); !os.IsNotExist(err) {
-			t.Errorf("the .part remains after finish: %v", err)
-		}
-	}
-	for name, want := range map[string]string{"c.d": "old", "c (1).d": "old 1"} {
-		if b, _ := os.ReadFile(filepath.Join(dir, "a.b", name)); string(b) != want {
-			t.Errorf("%s changed to %q", name, b)
-		}
-	}
+	for _, fast := range []bool{true, false} {
+		t.Run(map[bool]string{true: "rename", false: "link"}[fast], func(t *testing.T) {
+			dir := t.TempDir()
+			root, err := os.OpenRoot(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer root.Close()
+			writeFile(t, filepath.Join(dir, "a.b", "c.d"), []byte("old"))
+			writeFile(t, filepath.Join(dir, "a.b", "c (1).d"), []byte("old 1"))
+			in, err := openFolder(root, "a.b")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer in.close()
+			if !fast {
+				in = folder{root: in.root}
+			}
+			for i, want := range []string{"c (2).d", "c (3).d"} {
+				part := filepath.Join("a.b", "c.d.part")
+				writeFile(t, filepath.Join(dir, part), []byte{byte('0' + i)})
+				got, err := finish(in, "c.d.part", "c.d", 0, false)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != want {
+					t.Errorf("finish saved %s, want %s", got, want)
+				}
+				if b, _ := os.ReadFile(filepath.Join(dir, "a.b", got)); string(b) != string([]byte{byte('0' + i)}) {
+					t.Errorf("%s holds %q", got, b)
+				}
+				if _, err := os.Stat(filepath.Join(dir, part)); !os.IsNotExist(err) {
+					t.Errorf("the .part remains after finish: %v", err)
+				}
+			}
+			for name, want := range map[string]string{"c.d": "old", "c (1).d": "old 1"} {
+				if b, _ := os.ReadFile(filepath.Join(dir, "a.b", name)); string(b) != want {
+					t.Errorf("%s changed to %q", name, b)
+				}
+			}
 
-	for _, want := range []string{"folder.v2", "folder (1).v2", "folder (2).v2"} {
-		got, err := mkdirFree(root, "a.b", "folder.v2")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got != filepath.Join("a.b", want) {
-			t.Errorf("mkdirFree made %s, want %s", got, filepath.Join("a.b", want))
-		}
+			for _, want := range []string{"folder.v2", "folder (1).v2", "folder (2).v2"} {
+				got, err := mkdirFree(root, "a.b", "folder.v2")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got != filepath.Join("a.b", want) {
+					t.Errorf("mkdirFree made %s, want %s", got, filepath.Join("a.b", want))
+				}
+			}
+		})
 	}
 }
 
@@ -247,7 +260,7 @@ func TestNameLongestReceivable(t *testing.T) {
 			t.Fatalf("BUG: CheckName accepts a %d-byte name, but its .part (%d bytes) cannot be written, so "+
 				"such a file can never be received: %.120v", len(name), len(filepath.Base(part)), err)
 		}
-		final, err := finish(root, ".", part, name, 0)
+		final, err := finish(folder{root: root}, part, name, 0, false)
 		if err != nil {
 			t.Fatalf("BUG: the %d-byte name is taken (fetch %d) and its numbered form (%d bytes) cannot be "+
 				"created: %.120v", len(name), k+1, len(want), err)

@@ -8,8 +8,9 @@ import (
 	"io/fs"
 	"net"
 	"os"
-	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"hato/protocol/wire"
@@ -108,9 +109,13 @@ func serveTree(c *net.TCPConn, src Source, cs wire.Codepage) (int64, error) {
 		return 0, fmt.Errorf("serve %s: %w", src.Name, err)
 	}
 	if fi.Mode().IsRegular() {
-		err = t.file(src.Path, src.Name, fi)
+		err = t.fileAt(nil, src.Path, src.Name)
 	} else {
-		err = t.dir(src.Path, src.Name, fi)
+		var root *os.Root
+		if root, err = os.OpenRoot(src.Path); err == nil {
+			err = t.dir(root, src.Name, fi)
+			root.Close()
+		}
 	}
 	if err == nil {
 		err = t.w.Flush()
@@ -121,10 +126,10 @@ func serveTree(c *net.TCPConn, src Source, cs wire.Codepage) (int64, error) {
 	return t.bytes, nil
 }
 
-func (t *treeWriter) header(name string, size int64, attr uint32, fi fs.FileInfo) error {
-	mtime := strconv.FormatInt(fi.ModTime().Unix(), 16)
+func (t *treeWriter) header(name string, size int64, attr uint32, mtime int64) error {
+	hex := strconv.FormatInt(mtime, 16)
 	h := DirHeader{Name: string(wire.Encode(name, t.cs)), Size: size, Attr: attr,
-		Ext: []Ext{{ExtMtime, mtime}, {ExtCreateTime, mtime}}}
+		Ext: []Ext{{ExtMtime, hex}, {ExtCreateTime, hex}}}
 	var ok bool
 	t.hdr, ok = AppendDirHeader(t.hdr[:0], h)
 	if !ok {
@@ -134,62 +139,117 @@ func (t *treeWriter) header(name string, size int64, attr uint32, fi fs.FileInfo
 	return err
 }
 
-func (t *treeWriter) dir(path, name string, fi fs.FileInfo) error {
-	if err := t.header(name, 0, TypeDir, fi); err != nil {
+// dir sends the folder open as root under name. Files and sub-folders are opened relative to it: one
+// short lookup each, where a full path would walk every folder above again.
+func (t *treeWriter) dir(root *os.Root, name string, fi fs.FileInfo) error {
+	if err := t.header(name, 0, TypeDir, fi.ModTime().Unix()); err != nil {
 		return err
 	}
-	entries, err := os.ReadDir(path)
+	d, err := root.Open(".")
 	if err != nil {
 		return err
 	}
+	defer d.Close()
+	entries, err := d.ReadDir(-1)
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	for _, e := range entries {
 		if CheckName(e.Name()) != nil {
 			continue // a receiver would refuse the name and with it the rest of the folder
 		}
-		p := filepath.Join(path, e.Name())
 		switch {
 		case e.Type().IsRegular():
-			fi, err := e.Info()
-			if err == nil {
-				err = t.file(p, e.Name(), fi)
-			}
-			if err != nil {
-				return err
-			}
+			err = t.fileIn(root, d, e.Name())
 		case e.IsDir():
-			fi, err := e.Info()
-			if err == nil {
-				err = t.dir(p, e.Name(), fi)
-			}
-			if err != nil {
-				return err
-			}
+			err = t.subdir(root, e.Name())
+		}
+		if err != nil {
+			return err
 		}
 	}
-	return t.header(".", 0, TypeRetParent, fi)
+	return t.header(".", 0, TypeRetParent, fi.ModTime().Unix())
 }
 
-func (t *treeWriter) file(path, name string, fi fs.FileInfo) error {
-	f, err := os.Open(path)
+func (t *treeWriter) subdir(parent *os.Root, name string) error {
+	root, err := parent.OpenRoot(name)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	fi, err := root.Stat(".")
+	if err != nil {
+		return err
+	}
+	return t.dir(root, name, fi)
+}
+
+// fileAt sends the regular file at path (in root, or a full path when root is nil) under name. What it
+// finds open is what is sent: something else by now (a link, a folder) is skipped.
+func (t *treeWriter) fileAt(root *os.Root, path, name string) error {
+	var f *os.File
+	var err error
+	if root != nil {
+		f, err = root.OpenFile(path, os.O_RDONLY|oNonblock, 0)
+	} else {
+		f, err = os.OpenFile(path, os.O_RDONLY|oNonblock, 0)
+	}
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	size := fi.Size()
-	if err := t.header(name, size, TypeRegular, fi); err != nil {
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
 		return err
 	}
-	var n int64
+	return t.file(f, name, fi.Size(), fi.ModTime().Unix())
+}
+
+// file sends f, of size bytes, under name: a small file through the stream's buffer, a large one by
+// sendfile.
+func (t *treeWriter) file(f *os.File, name string, size, mtime int64) error {
+	if err := t.header(name, size, TypeRegular, mtime); err != nil {
+		return err
+	}
 	if size <= smallFile {
-		n, err = io.Copy(t.w, io.LimitReader(f, size))
-	} else if err = t.w.Flush(); err == nil {
-		n, err = sendChunks(t.c, f, size)
+		return t.small(name, size, f.Read)
 	}
-	t.bytes += n
-	if err != nil {
+	if err := t.w.Flush(); err != nil {
 		return err
 	}
-	if n < size {
+	n, err := sendChunks(t.c, f, size)
+	t.bytes += n
+	if err == nil && n < size {
+		err = errors.New(name + " shrank while it was being sent")
+	}
+	return err
+}
+
+// small reads the size bytes of a small file with read straight into the stream's buffer.
+func (t *treeWriter) small(name string, size int64, read func([]byte) (int, error)) error {
+	if int64(t.w.Available()) < size {
+		if err := t.w.Flush(); err != nil {
+			return err
+		}
+	}
+	b := t.w.AvailableBuffer()[:size]
+	n := 0
+	for n < len(b) {
+		k, err := read(b[n:])
+		n += k
+		if errors.Is(err, io.EOF) || k == 0 && err == nil {
+			break
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if _, err := t.w.Write(b[:n]); err != nil {
+		return err
+	}
+	t.bytes += int64(n)
+	if n < len(b) {
 		return errors.New(name + " shrank while it was being sent")
 	}
 	return nil

@@ -19,7 +19,8 @@ import (
 // maxDepth bounds folder nesting in a received stream.
 const maxDepth = 128
 
-// treeReader writes a received GETDIRFILES stream under a new top folder, checking every name.
+// treeReader writes a received GETDIRFILES stream under a new top folder, checking every name and the
+// limits (see limits.go).
 type treeReader struct {
 	f     *Fetcher
 	dir   string // the download folder root was opened on
@@ -28,38 +29,51 @@ type treeReader struct {
 	ctx   context.Context
 	utf8  bool          // the request asked for UTF-8 names
 	cs    wire.Codepage // otherwise names are UTF-8 when valid, else this code page
+	space *space
 	saved []string
-	done  int64
+	done  int64 // bytes of the files received whole
+	count int   // files and folders the stream announced so far
+
+	named    bool      // the file system has no unnamed files: .part files (see create)
+	savedEvs []Event   // saved events not yet emitted (see flushSaved)
+	savedAt  time.Time // when they were last emitted
 }
 
-// frame is a folder of the stream being written: its path under the download folder, a root opened on
-// it (so that each file operation is one system call on one name, with no path to walk), and the time
-// its header gave.
+// frame is a folder of the stream being written: its path under the download folder, the folder open
+// (so that each file operation is one system call on one name, with no path to walk), and the time its
+// header gave.
 type frame struct {
 	path  string
-	root  *os.Root
+	in    folder
 	mtime int64
 }
 
 // pending is a received file waiting for the next header before it takes its final name: a sender that
-// sent more bytes than it announced shows only then, as a header that does not parse.
+// sent more bytes than it announced shows only then, as a header that does not parse. Until then it is
+// an open file with no name (Linux), or a closed .part.
 type pending struct {
 	in         frame
+	out        *os.File // the unnamed file, or nil
 	part, name string
 	h          DirHeader
+	timed      bool // its modification time is set already
 }
 
 // read consumes the stream for the offered folder top. The first header must be a folder; Windows
 // names it after the offer, and so do we. The stream ends with the RETPARENT of the top folder.
-func (t *treeReader) read(r *bufio.Reader, top File) error {
+func (t *treeReader) read(r *bufio.Reader, top File) (err error) {
 	buf := make([]byte, MaxDirHeader)
-	w := &fileWriter{f: t.f, ev: t.ev, ctx: t.ctx, start: time.Now()}
+	w := &fileWriter{f: t.f, ev: t.ev, ctx: t.ctx, start: time.Now(), space: t.space}
+	defer t.flushSaved(true) // last: after the finisher stopped
 	h, err := ReadDirHeader(r, buf)
 	if err != nil {
 		return fmt.Errorf("folder stream: %w", eofErr(err))
 	}
 	if h.Type() != TypeDir {
 		return fmt.Errorf("folder stream: starts with type %#x, not a folder", h.Type())
+	}
+	if err := t.admit(h, top); err != nil {
+		return err
 	}
 	topFrame, err := openFrame(t.root, ".", top.Name, h)
 	if err != nil {
@@ -68,36 +82,46 @@ func (t *treeReader) read(r *bufio.Reader, top File) error {
 	stack := []frame{topFrame}
 	defer func() {
 		for _, f := range stack {
-			f.root.Close()
+			f.in.close()
+		}
+	}()
+	fin := t.startFinisher(t.ctx)
+	defer func() { // before the folders close: it names files in them
+		if ferr := fin.stop(); err == nil {
+			err = ferr
 		}
 	}()
 	seen := map[string]bool{} // names per folder: a stream that repeats one is refused
 	var last *pending
+	defer func() {
+		if last != nil {
+			t.keepPart(last)
+		}
+	}()
 	for len(stack) > 0 {
 		in := stack[len(stack)-1]
 		h, err := ReadDirHeader(r, buf)
-		if errors.Is(err, io.EOF) && last != nil {
-			// The stream ended cleanly after the file: its bytes were exactly as announced.
-			if ferr := t.finishFile(last); ferr != nil {
+		if last != nil && (err == nil || errors.Is(err, io.EOF)) {
+			// The next header parsed, or the stream ended cleanly: the file had exactly its bytes, and
+			// takes its name. One whose name a .part may have takes it at once (see finisher.flush).
+			ferr := fin.add(finishOp{file: last})
+			if ferr == nil && partLike(last.name) {
+				ferr = fin.flush()
+			}
+			last = nil
+			if ferr != nil {
 				return ferr
 			}
+			w.progress(t.done, false)
 		}
 		if err != nil {
 			return fmt.Errorf("folder stream in %s: %w", in.path, eofErr(err))
 		}
-		if last != nil {
-			err := t.finishFile(last)
-			last = nil
-			if err != nil {
+		if h.Type() == TypeRetParent {
+			stack = stack[:len(stack)-1]
+			if err := fin.add(finishOp{folder: &in}); err != nil {
 				return err
 			}
-		}
-		if h.Type() == TypeRetParent {
-			if in.mtime > 0 {
-				in.root.Chtimes(".", time.Unix(in.mtime, 0), time.Unix(in.mtime, 0))
-			}
-			in.root.Close()
-			stack = stack[:len(stack)-1]
 			continue
 		}
 		var name string
@@ -110,13 +134,22 @@ func (t *treeReader) read(r *bufio.Reader, top File) error {
 				return fmt.Errorf("folder stream in %s: %q sent twice", in.path, name)
 			}
 			seen[key] = true
+			if partLike(name) {
+				// A file before may still hold this name as its .part: it takes its own first.
+				if err := fin.flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := t.admit(h, top); err != nil {
+			return err
 		}
 		switch h.Type() {
 		case TypeDir:
 			if len(stack) >= maxDepth {
 				return fmt.Errorf("folder stream in %s: deeper than %d folders", in.path, maxDepth)
 			}
-			sub, err := openFrame(in.root, in.path, name, h)
+			sub, err := openFrame(in.in.root, in.path, name, h)
 			if err != nil {
 				return err
 			}
@@ -135,37 +168,107 @@ func (t *treeReader) read(r *bufio.Reader, top File) error {
 	return nil
 }
 
+// partLike reports a name a .part may have (without case: file systems may ignore it).
+func partLike(name string) bool {
+	return len(name) >= 5 && strings.EqualFold(name[len(name)-5:], ".part")
+}
+
+// admit checks the limits before anything is made for h: the count of files and folders, the total the
+// offer announced (when it did: Windows announces 0, iptux and Hato the bytes of the files), and the
+// free space, for which h's size is reserved.
+func (t *treeReader) admit(h DirHeader, top File) error {
+	if t.count++; t.count > t.f.maxFolderFiles() {
+		return errTooMany(t.f.maxFolderFiles())
+	}
+	switch h.Type() {
+	case TypeRegular:
+		if top.Size > 0 && h.Size > top.Size-t.done {
+			return errOverTotal(top.Size)
+		}
+		return t.space.reserve(h.Size)
+	case TypeDir:
+		return t.space.fits(4096)
+	}
+	return nil
+}
+
 // openFrame makes folder name in parent (at path), or "name (1)" and so on when the name is taken, and
-// opens a root on it.
+// opens it.
 func openFrame(parent *os.Root, path, name string, h DirHeader) (frame, error) {
 	made, err := mkdirFree(parent, ".", name)
 	if err != nil {
 		return frame{}, err
 	}
-	sub, err := parent.OpenRoot(made)
+	p := filepath.Join(path, made)
+	in, err := openFolder(parent, made)
 	if err != nil {
-		return frame{}, fmt.Errorf("open folder %s: %w", filepath.Join(path, made), err)
+		return frame{}, fmt.Errorf("open folder %s: %w", p, err)
 	}
-	mtime := dirMtime(h)
-	return frame{path: filepath.Join(path, made), root: sub, mtime: mtime}, nil
+	return frame{path: p, in: in, mtime: dirMtime(h)}, nil
 }
 
-// receive writes one regular file of the stream to a new .part in its folder.
-func (t *treeReader) receive(r io.Reader, w *fileWriter, in frame, name string, h DirHeader) (*pending, error) {
-	part, out, err := createPart(in.root, name)
+// receive writes one regular file of the stream, with its modification time when the system can set it
+// through the open file: to an unnamed file in its folder, where the file system has them (see
+// unnamed_linux.go), else to a new .part. A file that fails midway is kept as a .part.
+func (t *treeReader) receive(r *bufio.Reader, w *fileWriter, in frame, name string, h DirHeader) (*pending, error) {
+	defer t.space.settle()
+	p := &pending{in: in, name: name, h: h}
+	out, err := t.create(p)
 	if err != nil {
 		return nil, fmt.Errorf("folder stream: %s: %w", filepath.Join(in.path, name), err)
 	}
 	// Progress counts bytes over the whole folder.
-	_, err = w.copy(out, r, h.Size, t.done)
-	if cerr := out.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("write: %w", diskErr(cerr))
+	if h.Size <= int64(r.Size()) {
+		_, err = w.copySmall(out, r, h.Size)
+	} else {
+		_, err = w.copy(out, r, h.Size, t.done)
+	}
+	if mtime := dirMtime(h); err == nil && mtime > 0 {
+		p.timed = setMtime(out, time.Unix(mtime, 0)) == nil
+	}
+	if p.out == nil {
+		if cerr := out.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("write: %w", diskErr(cerr))
+		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("folder stream: %s: %w", filepath.Join(in.path, part), err)
+		t.keepPart(p)
+		return nil, fmt.Errorf("folder stream: %s: %w", filepath.Join(in.path, p.part), err)
 	}
 	t.done += h.Size
-	return &pending{in: in, part: part, name: name, h: h}, nil
+	return p, nil
+}
+
+// unnamedFiles is false in the tests of the .part files used where there are none.
+var unnamedFiles = true
+
+// create opens the file p is written to: unnamed (p.out) or p.part.
+func (t *treeReader) create(p *pending) (*os.File, error) {
+	if p.in.in.dir != nil && !t.named && unnamedFiles {
+		out, err := openUnnamed(p.in.in.dir)
+		if err == nil {
+			p.out = out
+			return out, nil
+		}
+		if !errors.Is(err, errors.ErrUnsupported) {
+			return nil, diskErr(err)
+		}
+		t.named = true // this file system cannot: .part files from now on
+	}
+	part, out, err := createPart(p.in.in.root, p.name)
+	p.part = part
+	return out, err
+}
+
+// keepPart gives a file that will not take its name (the stream failed) a .part name, so that what
+// arrived stays, as it does for a .part.
+func (t *treeReader) keepPart(p *pending) {
+	if p.out == nil {
+		return
+	}
+	p.part, _ = p.in.in.linkFree(p.out, func(k int) string { return partName(p.name, "", k) })
+	p.out.Close()
+	p.out = nil
 }
 
 // createPart creates name's .part in root, exclusively: a file of the folder may itself be called
@@ -173,7 +276,7 @@ func (t *treeReader) receive(r io.Reader, w *fileWriter, in frame, name string, 
 func createPart(root *os.Root, name string) (string, *os.File, error) {
 	for k := 0; k < 1000; k++ {
 		part := partName(name, "", k)
-		out, err := root.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		out, err := root.OpenFile(part, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNonblock, 0o644)
 		if err == nil {
 			return part, out, nil
 		}
@@ -187,17 +290,52 @@ func createPart(root *os.Root, name string) (string, *os.File, error) {
 // finishFile gives a received file its final name and reports it.
 func (t *treeReader) finishFile(p *pending) error {
 	mtime := dirMtime(p.h)
-	final, err := finish(p.in.root, ".", p.part, p.name, mtime)
+	var final string
+	var err error
+	if p.out != nil {
+		if final, err = p.in.in.linkFree(p.out, func(k int) string { return numbered(p.name, k) }); err != nil {
+			t.keepPart(p)
+		} else {
+			p.out.Close()
+			p.out = nil
+			if mtime > 0 && !p.timed {
+				p.in.in.root.Chtimes(final, time.Unix(mtime, 0), time.Unix(mtime, 0))
+			}
+		}
+	} else {
+		final, err = finish(p.in.in, p.part, p.name, mtime, p.timed)
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("folder stream: %s: %w", filepath.Join(p.in.path, p.name), err)
 	}
 	path := filepath.Join(t.dir, p.in.path, final)
 	t.saved = append(t.saved, path)
 	// The id is the offered folder's: files inside a folder have none of their own.
 	f := File{ID: t.ev.File.ID, Name: p.name, Size: p.h.Size, Mtime: mtime, Attr: p.h.Attr}
-	t.f.emit(t.ctx, Event{Kind: EventSaved, Packet: t.ev.Packet, File: f, Host: t.ev.Host, Addr: t.ev.Addr,
-		Path: path, Bytes: p.h.Size, Total: p.h.Size})
+	t.savedEvs = append(t.savedEvs, Event{Kind: EventSaved, Packet: t.ev.Packet, File: f, Host: t.ev.Host,
+		Addr: t.ev.Addr, Path: path, Bytes: p.h.Size, Total: p.h.Size})
 	return nil
+}
+
+// flushSaved passes on the saved events held back, a few dozen at a time or every ProgressEvery, and
+// only as many as the events channel takes at once; at the end of the stream (final) all of them,
+// waiting for the reader. An event per small file woke the reader, and a thread, for each file, and a
+// full channel stopped the transfer until the reader ran: each cost about as much as writing the file.
+func (t *treeReader) flushSaved(final bool) {
+	if len(t.savedEvs) == 0 || !final && len(t.savedEvs) < 32 && time.Since(t.savedAt) < t.f.progressEvery() {
+		return
+	}
+	sent := 0
+	for _, ev := range t.savedEvs {
+		if final {
+			t.f.emit(t.ctx, ev)
+		} else if !t.f.tryEmit(ev) {
+			break
+		}
+		sent++
+	}
+	t.savedEvs = t.savedEvs[:copy(t.savedEvs, t.savedEvs[sent:])]
+	t.savedAt = time.Now()
 }
 
 // name decodes and checks a header's name.
@@ -269,6 +407,9 @@ func (w *fileWriter) copy(out *os.File, r io.Reader, size, base int64) (int64, e
 				return done, fmt.Errorf("write: %w", diskErr(err))
 			}
 			done += int64(n)
+			if err := w.space.wrote(int64(n)); err != nil {
+				return done, err
+			}
 			if done < size {
 				w.progress(base+done, false)
 			}
@@ -286,4 +427,23 @@ func (w *fileWriter) copy(out *os.File, r io.Reader, size, base int64) (int64, e
 		}
 	}
 	return done, nil
+}
+
+// copySmall writes the next size bytes of a folder stream, no more than r buffers, to out straight from
+// r's buffer: most files of a folder are small, and this saves copying each through another buffer.
+func (w *fileWriter) copySmall(out *os.File, r *bufio.Reader, size int64) (int64, error) {
+	b, err := r.Peek(int(size))
+	if len(b) > 0 {
+		if _, werr := out.Write(b); werr != nil {
+			return 0, fmt.Errorf("write: %w", diskErr(werr))
+		}
+		r.Discard(len(b))
+	}
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return int64(len(b)), fmt.Errorf("sender sent %d of %d bytes", len(b), size)
+		}
+		return int64(len(b)), fmt.Errorf("receive after %d of %d bytes: %w", len(b), size, err)
+	}
+	return size, w.space.wrote(size)
 }

@@ -70,3 +70,18 @@ func TestFolderMtime(t *testing.T) {
 		}
 	}
 }
+
+// Where the file system has no unnamed files (or the system: not Linux), a folder's files are written to
+// .part files and renamed: the same behaviour.
+func TestFolderWithPartFiles(t *testing.T) {
+	unnamedFiles = false
+	defer func() { unnamedFiles = true }()
+	for name, test := range map[string]func(*testing.T){
+		"part named file": TestFolderWithPartNamedFile, "repeated name": TestFolderStreamRepeatedName,
+		"mtime": TestFolderMtime, "hostile streams": TestHostileFolderStreams,
+		"over announced total": TestFolderOverAnnouncedTotal, "stopped by free space": TestFolderStoppedByFreeSpace,
+		"past announced size": TestStreamPastAnnouncedSize,
+	} {
+		t.Run(name, test)
+	}
+}

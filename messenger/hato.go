@@ -124,7 +124,8 @@ func New(cfg Config) (*Hato, error) {
 	if progress == 0 {
 		progress = 250 * time.Millisecond
 	}
-	h.fetcher = &transfer.Fetcher{Node: current{h}, Events: h.xfer, ProgressEvery: progress}
+	h.fetcher = &transfer.Fetcher{Node: current{h}, Events: h.xfer, ProgressEvery: progress,
+		MaxFolderFiles: h.set.MaxFolderFiles, KeepFree: h.set.keepFree()}
 	node, err := h.listen(h.set, 0)
 	if err != nil {
 		return nil, err

@@ -53,6 +53,7 @@ func (h *Hato) Apply(t Settings) error {
 	h.set = t
 	p, node := h.presence, h.node
 	h.mu.Unlock()
+	h.fetcher.SetLimits(t.MaxFolderFiles, t.keepFree())
 	if h.cfg.Profile != "" {
 		if err := SaveSettings(h.cfg.Profile, t); err != nil {
 			return err

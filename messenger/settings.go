@@ -28,6 +28,19 @@ type Settings struct {
 	FingerprintName   bool   `json:"fingerprint_name,omitempty"`
 	DownloadDir       string `json:"download_dir,omitempty"` // where fetched files go; "" is the current folder
 	KeepNoLog         bool   `json:"keep_nolog,omitempty"`   // keep NOLOGOPT messages in the history too
+	// Limits on what one fetch may write (transfer.Fetcher): the most files and folders one folder may
+	// bring (0: 100,000) and the space a fetch leaves free on the disk, in MiB (0: 5% of the disk, at most
+	// 1 GiB; -1: none).
+	MaxFolderFiles int   `json:"max_folder_files,omitempty"`
+	KeepFreeMiB    int64 `json:"keep_free_mib,omitempty"`
+}
+
+// keepFree is KeepFreeMiB as transfer.Fetcher.KeepFree takes it.
+func (s Settings) keepFree() int64 {
+	if s.KeepFreeMiB < 0 {
+		return -1
+	}
+	return s.KeepFreeMiB << 20
 }
 
 // SettingError names the setting a bad value came from, so that a settings window can show it there.
@@ -64,6 +77,12 @@ func (s Settings) Validate() error {
 		if strings.ContainsAny(f.v, ":\x00\a") {
 			return bad(f.name, "%q: ':' and control characters are not allowed", f.v)
 		}
+	}
+	if s.MaxFolderFiles < 0 {
+		return bad("max_folder_files", "%d: give a number of files, or 0 for the default (100,000)", s.MaxFolderFiles)
+	}
+	if s.KeepFreeMiB < -1 || s.KeepFreeMiB > 1<<30 {
+		return bad("keep_free_mib", "%d: give MiB to keep free, 0 for the default, or -1 for none", s.KeepFreeMiB)
 	}
 	if s.DownloadDir != "" {
 		if fi, err := os.Stat(s.DownloadDir); err != nil || !fi.IsDir() {

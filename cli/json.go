@@ -113,6 +113,7 @@ func fromTransfer(ev transfer.Event) jsonEvent {
 	if ev.Err != nil {
 		out.Error = ev.Err.Error()
 	}
+	out.Encrypted = ev.Encrypted
 	return out
 }
 

@@ -244,7 +244,11 @@ func printTransfer(ev transfer.Event, stdout, stderr io.Writer) {
 	who := fmt.Sprintf("%s (%s)", ev.Host.DisplayName(), ev.Addr)
 	switch ev.Kind {
 	case transfer.EventServed:
-		fmt.Fprintf(stdout, "served %s to %s: %d bytes\n", ev.File.Name, who, ev.Bytes)
+		how := "in the clear"
+		if ev.Encrypted {
+			how = "encrypted"
+		}
+		fmt.Fprintf(stdout, "served %s to %s: %d bytes, %s\n", ev.File.Name, who, ev.Bytes, how)
 	case transfer.EventReleased:
 		fmt.Fprintf(stdout, "%s declined the files\n", who)
 	case transfer.EventServeFailed:

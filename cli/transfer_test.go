@@ -12,10 +12,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"hato/protocol"
 )
 
 // TestMain lets a test run this binary as the hato command (HATO_TEST_MAIN=1), so that a test can kill
@@ -223,4 +226,44 @@ func hostname(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// Between two Hatos with keys, files go encrypted: send says so per file, serve's saved events too.
+func TestSendFilesEncrypted(t *testing.T) {
+	port := freePort(t)
+	rxProfile, txProfile := t.TempDir(), t.TempDir()
+	for _, p := range []string{rxProfile, txProfile} {
+		if _, _, err := protocol.LoadOrCreateKeys(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dl := t.TempDir()
+	srv := startServe(t, "--profile", rxProfile, "--bind", "127.0.0.2", "--port", port, "--user", "rx",
+		"--broadcast-addr", "127.0.0.3", "--download", dl)
+	src := t.TempDir()
+	writeRandom(t, filepath.Join(src, "暗号.bin"), 300_000)
+	writeRandom(t, filepath.Join(src, "folder", "x.bin"), 1000)
+
+	code, out, errOut := run(t, send, "--profile", txProfile, "--bind", "127.0.0.3", "--port", port, "--user", "tx",
+		"--broadcast-addr", "127.0.0.2", "--to", "rx@"+hostname(t), "--timeout", "20s",
+		"--file", filepath.Join(src, "暗号.bin"), "--file", filepath.Join(src, "folder"), "encrypted files")
+	if code != 0 {
+		t.Fatalf("send exit %d:\n%s%s", code, out, errOut)
+	}
+	for _, name := range []string{"暗号.bin", "folder"} {
+		if !regexp.MustCompile(`(?m)^served ` + name + ` to .*, encrypted$`).MatchString(out) {
+			t.Errorf("send printed no encrypted serve of %s:\n%s", name, out)
+		}
+	}
+	for _, rel := range []string{"暗号.bin", "folder/x.bin"} {
+		ev := srv.wait(t, func(m map[string]any) bool {
+			return m["event"] == "saved" && strings.HasSuffix(fmt.Sprint(m["path"]), rel)
+		})
+		if ev["encrypted"] != true {
+			t.Errorf("saved event for %s: %v, want encrypted", rel, ev)
+		}
+		if got, want := sum(t, ev["path"].(string)), sum(t, filepath.Join(src, rel)); got != want {
+			t.Errorf("%s: sha256 %s, want %s", rel, got, want)
+		}
+	}
 }

@@ -417,3 +417,7 @@ func (c current) Config() protocol.Config { return c.h.Node().Config() }
 func (c current) FileRequestPacket(host protocol.Host, cmd wire.Command, args string, utf8 bool) []byte {
 	return c.h.Node().FileRequestPacket(host, cmd, args, utf8)
 }
+func (c current) SealedFileRequest(ctx context.Context, host protocol.Host, cmd wire.Command, utf8 bool,
+	args func(reqNo uint32, key []byte) []byte) ([]byte, []byte, uint32, error) {
+	return c.h.Node().SealedFileRequest(ctx, host, cmd, utf8, args)
+}

@@ -251,7 +251,9 @@ func TestBrokerHandsOverBursts(t *testing.T) {
 			}
 		}
 	}
-	if batches > 20 {
+	// The queue hands over as fast as the reader takes: a handful of batches on a quiet machine, a few
+	// dozen under the race detector on a busy one; one per event would be 1,000.
+	if batches > 100 {
 		t.Errorf("1,000 queued events came in %d batches", batches)
 	}
 }

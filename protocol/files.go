@@ -45,6 +45,17 @@ type FileRequest struct {
 	User, Host string         // the requester's names, decoded
 	Known      *Host          // the host table's entry for the requester's address, if any
 	Charset    wire.Codepage  // for names in a folder stream: UTF-8 when asked with UTF8OPT, else the requester's
+	// RequireEncryption: our node never sends in the clear, so neither does its file server.
+	RequireEncryption bool
+
+	// A sealed request (ENCRYPTOPT, draft-14 §8): Plain is its decrypted text, "packet:fileID:...", or
+	// OpenErr says why it could not be read. Verify checks its signature against the key of h, the host
+	// it claims to be (asking h for its key when none is cached); a verified request proves who asks
+	// from any address.
+	Sealed  bool
+	Plain   string
+	OpenErr error
+	Verify  func(ctx context.Context, h Host) error
 }
 
 // serveConn reads the request from one TCP connection and hands it to the file server.
@@ -76,6 +87,10 @@ func (n *Node) serveConn(ctx context.Context, c *net.TCPConn) {
 	req.Charset = wire.UTF8
 	if !p.Cmd.Has(wire.UTF8Opt) && !isIptux(p) && (known == nil || !known.Iptux) {
 		req.Charset = n.cfg.Codepage
+	}
+	req.RequireEncryption = n.cfg.RequireEncryption
+	if p.Cmd.Has(wire.EncryptOpt) {
+		n.openFileRequest(ctx, &req, req.User)
 	}
 	n.cfg.Files.ServeFile(ctx, req)
 }

@@ -80,6 +80,9 @@ func (n *Node) entryOpts() wire.Command {
 	}
 	if n.keys != nil {
 		o |= wire.EncryptOpt | wire.EncExtMsgOpt
+		if n.cfg.Files != nil && n.keys.RSA2048 != nil {
+			o |= wire.CapFileEncOpt // draft-14 §8: our file server reads sealed requests
+		}
 	}
 	if n.cfg.Absent {
 		o |= wire.AbsenceOpt

@@ -34,4 +34,7 @@ type Event struct {
 	Rate   float64        // bytes per second since the fetch started
 	ETA    time.Duration  // time left at Rate
 	Err    error
+	// Encrypted: the data crossed the network encrypted (a sealed request, draft-14 §8); on saved,
+	// served and serve-failed events.
+	Encrypted bool
 }

@@ -3,6 +3,7 @@ package transfer
 import (
 	"bufio"
 	"context"
+	"crypto/cipher"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -12,12 +13,14 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"hato/protocol"
+	"hato/protocol/crypt"
 	"hato/protocol/wire"
 )
 
@@ -28,6 +31,8 @@ type Requester interface {
 	Addr() netip.AddrPort
 	Config() protocol.Config
 	FileRequestPacket(h protocol.Host, cmd wire.Command, args string, utf8 bool) []byte
+	SealedFileRequest(ctx context.Context, h protocol.Host, cmd wire.Command, utf8 bool,
+		args func(reqNo uint32, key []byte) []byte) (packet, key []byte, reqNo uint32, err error)
 }
 
 // Fetcher downloads offered files and folders into Dir (or the folder FetchInto is given).
@@ -99,18 +104,19 @@ func (f *Fetcher) fetch(ctx context.Context, dir string, m *protocol.Message, fi
 		if err := space.fits(file.Size); err != nil { // an announced size that cannot fit: not asked for
 			return nil, err
 		}
-		c, err := f.dial(ctx, m, wire.GetDirFiles, DirFilesArgs(m.Packet, file.ID), utf8)
+		c, err := f.dial(ctx, m, wire.GetDirFiles, file, 0, utf8)
 		if err != nil {
 			return nil, err
 		}
 		defer c.Close()
 		stop := context.AfterFunc(ctx, func() { c.Close() })
 		defer stop()
+		ev.Encrypted = c.stream != nil
 		rd := &treeReader{f: f, dir: dir, root: root, ev: ev, ctx: ctx, utf8: utf8, cs: f.Node.Config().Codepage,
 			space: space}
-		err = rd.read(bufio.NewReaderSize(idleReader{c, f.idleTimeout()}, 256<<10), file)
+		err = rd.read(bufio.NewReaderSize(c.reader(f.idleTimeout()), 256<<10), file)
 		if err != nil {
-			abort(c)
+			abort(c.TCPConn)
 		}
 		return rd.saved, ctxErr(ctx, err)
 	}
@@ -142,23 +148,24 @@ func (f *Fetcher) fetch(ctx context.Context, dir string, m *protocol.Message, fi
 	}
 	path := filepath.Join(dir, final)
 	f.emit(ctx, Event{Kind: EventSaved, Packet: m.Packet, File: file, Host: m.From, Addr: m.From.Addr,
-		Path: path, Offset: offset, Bytes: file.Size, Total: file.Size})
+		Path: path, Offset: offset, Bytes: file.Size, Total: file.Size, Encrypted: ev.Encrypted})
 	return []string{path}, nil
 }
 
 // fetchData requests one file from offset and receives it into part.
 func (f *Fetcher) fetchData(ctx context.Context, root *os.Root, m *protocol.Message, file File, part string,
 	offset int64, ev *Event, utf8 bool, space *space) error {
-	c, err := f.dial(ctx, m, wire.GetFileData, FileDataArgs(m.Packet, file.ID, offset), utf8)
+	c, err := f.dial(ctx, m, wire.GetFileData, file, offset, utf8)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
+	ev.Encrypted = c.stream != nil
 	w := &fileWriter{f: f, ev: ev, ctx: ctx, start: time.Now(), space: space}
 	if err := w.receive(root, part, c, offset, file.Size); err != nil {
-		abort(c)
+		abort(c.TCPConn)
 		return err
 	}
 	return nil
@@ -169,8 +176,46 @@ func (f *Fetcher) fetchData(ctx context.Context, root *os.Root, m *protocol.Mess
 // waits for our close, then counts the attempt as failed and lets it be tried again.
 func abort(c *net.TCPConn) { c.SetLinger(0) }
 
-// dial connects to the sender's TCP port (the port of its UDP packets) and sends the request.
-func (f *Fetcher) dial(ctx context.Context, m *protocol.Message, cmd wire.Command, args string, utf8 bool) (*net.TCPConn, error) {
+// request is an open file request: the connection, and for an encrypted transfer the keystream that
+// decrypts its data.
+type request struct {
+	*net.TCPConn
+	stream cipher.Stream // nil: the data comes in the clear
+}
+
+// reader reads the data, decrypted, failing when the sender sends nothing for idle.
+func (c request) reader(idle time.Duration) io.Reader {
+	r := io.Reader(idleReader{c.TCPConn, idle})
+	if c.stream != nil {
+		r = cipher.StreamReader{S: c.stream, R: r}
+	}
+	return r
+}
+
+// dial connects to the sender's TCP port (the port of its UDP packets) and asks for file from offset: a
+// sealed request with encrypted data when the sender takes one (draft-14 §8), else a plain one, unless
+// our node must never receive in the clear.
+func (f *Fetcher) dial(ctx context.Context, m *protocol.Message, cmd wire.Command, file File, offset int64, utf8 bool) (request, error) {
+	var req request
+	id := strconv.FormatUint(file.ID, 16)
+	pkt, key, reqNo, err := f.Node.SealedFileRequest(ctx, m.From, cmd, utf8, func(reqNo uint32, key []byte) []byte {
+		return AppendSealedArgs(nil, cmd == wire.GetDirFiles, SealedArgs{RequestArgs: RequestArgs{Packet: m.Packet,
+			FileID: id, Offset: offset}, Caps: crypt.FileCaps, Key: key, ReqNo: reqNo})
+	})
+	switch {
+	case err == nil:
+		if req.stream, err = crypt.FileStream(key, reqNo, offset); err != nil {
+			return req, err
+		}
+	case !errors.Is(err, protocol.ErrNotEncrypted):
+		return req, err
+	case f.Node.Config().RequireEncryption:
+		return req, fmt.Errorf("not fetched in the clear (encryption is required): %w", err)
+	case cmd == wire.GetDirFiles:
+		pkt = f.Node.FileRequestPacket(m.From, cmd, DirFilesArgs(m.Packet, file.ID), utf8)
+	default:
+		pkt = f.Node.FileRequestPacket(m.From, cmd, FileDataArgs(m.Packet, file.ID, offset), utf8)
+	}
 	d := net.Dialer{Timeout: 10 * time.Second}
 	if ip := f.Node.Addr().Addr(); !ip.IsUnspecified() {
 		// A node bound to one address fetches from it too: the sender checks the source address.
@@ -178,14 +223,14 @@ func (f *Fetcher) dial(ctx context.Context, m *protocol.Message, cmd wire.Comman
 	}
 	conn, err := d.DialContext(ctx, "tcp4", m.From.Addr.String())
 	if err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
+		return req, fmt.Errorf("connect: %w", err)
 	}
-	c := conn.(*net.TCPConn)
-	if _, err := c.Write(f.Node.FileRequestPacket(m.From, cmd, args, utf8)); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("send request: %w", err)
+	req.TCPConn = conn.(*net.TCPConn)
+	if _, err := req.Write(pkt); err != nil {
+		req.Close()
+		return req, fmt.Errorf("send request: %w", err)
 	}
-	return c, nil
+	return req, nil
 }
 
 // idleReader reads from a connection, failing when nothing arrives for idle.
@@ -254,7 +299,7 @@ type fileWriter struct {
 
 // receive writes the bytes from offset to size of one file from c into part (appending from offset). The
 // sender must not have more than it announced.
-func (w *fileWriter) receive(root *os.Root, part string, c *net.TCPConn, offset, size int64) error {
+func (w *fileWriter) receive(root *os.Root, part string, c request, offset, size int64) error {
 	if fi, err := root.Lstat(part); err == nil && !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s exists and is not a regular file", part)
 	}
@@ -270,7 +315,14 @@ func (w *fileWriter) receive(root *os.Root, part string, c *net.TCPConn, offset,
 	if _, err := out.Seek(offset, io.SeekStart); err != nil {
 		return fmt.Errorf("seek %s: %w", part, err)
 	}
-	done, err := w.splice(out, c, offset, size)
+	var done int64
+	if c.stream == nil {
+		done, err = w.splice(out, c.TCPConn, offset, size)
+	} else { // encrypted: through user space to decrypt
+		var n int64
+		n, err = w.copy(out, c.reader(w.f.idleTimeout()), size-offset, offset)
+		done = offset + n
+	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", part, err)
 	}

@@ -183,7 +183,7 @@ func (f *Fetcher) fetchImage(ctx context.Context, m *protocol.Message, file File
 	if file.Size <= 0 || file.Size > MaxInlineImageSize {
 		return nil, fmt.Errorf("%w: offered with %d bytes (at most %d)", ErrNotPNG, file.Size, MaxInlineImageSize)
 	}
-	c, err := f.dial(ctx, m, wire.GetFileData, FileDataArgs(m.Packet, file.ID, 0), m.Cmd.Has(wire.UTF8Opt))
+	c, err := f.dial(ctx, m, wire.GetFileData, file, 0, m.Cmd.Has(wire.UTF8Opt))
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +192,7 @@ func (f *Fetcher) fetchImage(ctx context.Context, m *protocol.Message, file File
 	defer stop()
 	// Exactly the offered size: the sender counts the image as fetched when we close after its last byte.
 	b := make([]byte, file.Size)
-	if n, err := io.ReadFull(idleReader{c, f.idleTimeout()}, b); err != nil {
+	if n, err := io.ReadFull(c.reader(f.idleTimeout()), b); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%d of %d bytes arrived", n, file.Size)
 		}

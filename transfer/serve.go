@@ -2,6 +2,8 @@ package transfer
 
 import (
 	"bufio"
+	"bytes"
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	"io"
@@ -22,9 +24,10 @@ const smallFile = 256 << 10
 
 // serveFile sends src's bytes from offset to its offered size. io.Copy from a file to a TCP connection
 // uses sendfile on Linux: no copy through user space.
-func serveFile(c *net.TCPConn, src Source, offset int64) (int64, error) {
+// With stream (an encrypted transfer) the data goes through user space to be encrypted.
+func serveFile(c *net.TCPConn, src Source, offset int64, stream cipher.Stream) (int64, error) {
 	if src.Data != nil {
-		return serveBytes(c, src, offset)
+		return serveBytes(c, src, offset, stream)
 	}
 	f, err := os.Open(src.Path)
 	if err != nil {
@@ -38,7 +41,12 @@ func serveFile(c *net.TCPConn, src Source, offset int64) (int64, error) {
 		return 0, fmt.Errorf("serve %s: seek %d: %w", src.Name, offset, err)
 	}
 	want := src.Size - offset
-	n, err := sendChunks(c, f, want)
+	var n int64
+	if stream != nil {
+		n, err = encryptCopy(deadlineWriter{c}, f, want, stream)
+	} else {
+		n, err = sendChunks(c, f, want)
+	}
 	if err != nil {
 		return offset + n, fmt.Errorf("serve %s: %w", src.Name, err)
 	}
@@ -50,15 +58,70 @@ func serveFile(c *net.TCPConn, src Source, offset int64) (int64, error) {
 }
 
 // serveBytes sends an in-memory source (an inline image) from offset.
-func serveBytes(c *net.TCPConn, src Source, offset int64) (int64, error) {
+func serveBytes(c *net.TCPConn, src Source, offset int64, stream cipher.Stream) (int64, error) {
 	if offset < 0 || offset > int64(len(src.Data)) {
 		return 0, fmt.Errorf("serve %s: offset %d past its %d bytes", src.Name, offset, len(src.Data))
 	}
-	n, err := deadlineWriter{c}.Write(src.Data[offset:])
-	if err != nil {
-		return offset + int64(n), fmt.Errorf("serve %s: %w", src.Name, err)
+	var n int64
+	var err error
+	if stream != nil {
+		n, err = encryptCopy(deadlineWriter{c}, bytes.NewReader(src.Data[offset:]), int64(len(src.Data))-offset, stream)
+	} else {
+		var k int
+		k, err = deadlineWriter{c}.Write(src.Data[offset:])
+		n = int64(k)
 	}
-	return offset + int64(n), nil
+	if err != nil {
+		return offset + n, fmt.Errorf("serve %s: %w", src.Name, err)
+	}
+	return offset + n, nil
+}
+
+// cryptBuffer is how much an encrypted transfer reads, encrypts and writes at a time.
+const cryptBuffer = 256 << 10
+
+// encryptCopy sends up to n bytes of r to w encrypted with s, through one buffer; fewer when r ends
+// (the caller says so).
+func encryptCopy(w io.Writer, r io.Reader, n int64, s cipher.Stream) (int64, error) {
+	buf := make([]byte, min(n, cryptBuffer))
+	var sent int64
+	for sent < n {
+		k, err := io.ReadFull(r, buf[:min(int64(len(buf)), n-sent)])
+		s.XORKeyStream(buf[:k], buf[:k])
+		m, werr := w.Write(buf[:k])
+		sent += int64(m)
+		switch {
+		case werr != nil:
+			return sent, werr
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+			return sent, nil
+		case err != nil:
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// encWriter encrypts what it writes to w with s, through a buffer of its own (a Write must not change
+// its caller's bytes).
+type encWriter struct {
+	w   io.Writer
+	s   cipher.Stream
+	buf []byte
+}
+
+func (e *encWriter) Write(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		k := min(len(p)-n, len(e.buf))
+		e.s.XORKeyStream(e.buf[:k], p[n:n+k])
+		m, err := e.w.Write(e.buf[:k])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 // stallTimeout fails a transfer whose receiver takes nothing for this long (a suspended process, a
@@ -93,6 +156,7 @@ func (w deadlineWriter) Write(p []byte) (int, error) {
 // treeWriter writes a folder stream: headers and small files through one buffer, large files by sendfile.
 type treeWriter struct {
 	c     *net.TCPConn
+	enc   bool // the stream is encrypted: everything goes through w, nothing by sendfile
 	w     *bufio.Writer
 	cs    wire.Codepage
 	hdr   []byte
@@ -102,8 +166,12 @@ type treeWriter struct {
 // serveTree sends src as a GETDIRFILES stream: the folder's header, its contents depth first, a
 // RETPARENT closing each folder. A regular file requested this way is one header and its data. Names
 // are in cs. Symbolic links, special files and names that CheckName refuses are left out.
-func serveTree(c *net.TCPConn, src Source, cs wire.Codepage) (int64, error) {
-	t := &treeWriter{c: c, w: bufio.NewWriterSize(deadlineWriter{c}, 256<<10), cs: cs}
+func serveTree(c *net.TCPConn, src Source, cs wire.Codepage, stream cipher.Stream) (int64, error) {
+	out := io.Writer(deadlineWriter{c})
+	if stream != nil { // one keystream over the whole response, headers included
+		out = &encWriter{w: out, s: stream, buf: make([]byte, cryptBuffer)}
+	}
+	t := &treeWriter{c: c, enc: stream != nil, w: bufio.NewWriterSize(out, 256<<10), cs: cs}
 	fi, err := os.Lstat(src.Path)
 	if err != nil {
 		return 0, fmt.Errorf("serve %s: %w", src.Name, err)
@@ -215,10 +283,13 @@ func (t *treeWriter) file(f *os.File, name string, size, mtime int64) error {
 	if size <= smallFile {
 		return t.small(name, size, f.Read)
 	}
-	if err := t.w.Flush(); err != nil {
-		return err
+	var n int64
+	var err error
+	if t.enc {
+		n, err = io.Copy(t.w, io.LimitReader(f, size))
+	} else if err = t.w.Flush(); err == nil {
+		n, err = sendChunks(t.c, f, size)
 	}
-	n, err := sendChunks(t.c, f, size)
 	t.bytes += n
 	if err == nil && n < size {
 		err = errors.New(name + " shrank while it was being sent")

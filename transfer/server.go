@@ -2,6 +2,7 @@ package transfer
 
 import (
 	"context"
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"hato/protocol"
+	"hato/protocol/crypt"
 	"hato/protocol/wire"
 )
 
@@ -49,6 +51,7 @@ type recipient struct {
 	host     protocol.Host
 	state    map[uint64]fileState
 	released bool
+	used     map[uint32]bool // packet numbers of the sealed requests it made: a replay is refused
 }
 
 type fileState int
@@ -79,7 +82,7 @@ func (s *Server) Offer(packet uint32, to []protocol.Host, files []Source) {
 		o.files[f.ID] = f
 	}
 	for _, h := range to {
-		r := &recipient{host: h, state: map[uint64]fileState{}}
+		r := &recipient{host: h, state: map[uint64]fileState{}, used: map[uint32]bool{}}
 		for _, f := range files {
 			// iptux lists an empty file or folder as received at once and never asks for it.
 			if h.Iptux && f.Size == 0 {
@@ -195,6 +198,17 @@ func (o *offer) recipient(user, host string, ip netip.Addr) (r *recipient, named
 	return nil, named
 }
 
+// named finds the recipient with these names (compared without case), at whatever address: for a
+// request whose signature proves who sends it. A recipient known only by address has no names to prove.
+func (o *offer) named(user, host string) *recipient {
+	for _, c := range o.recipients {
+		if c.host.User != "" && strings.EqualFold(c.host.User, user) && strings.EqualFold(c.host.Host, host) {
+			return c
+		}
+	}
+	return nil
+}
+
 // ServeFile answers one GETFILEDATA or GETDIRFILES request and closes the connection. A refusal closes it
 // without sending a byte, and is reported as EventRefused with the reason.
 func (s *Server) ServeFile(ctx context.Context, req protocol.FileRequest) {
@@ -205,8 +219,26 @@ func (s *Server) ServeFile(ctx context.Context, req protocol.FileRequest) {
 	} else {
 		ev.Host = protocol.Host{User: req.User, Host: req.Host, Addr: req.From}
 	}
-	src, r, args, err := s.admitWaiting(ctx, req)
+	sealed, unverified, err := s.unseal(ctx, req)
+	var src Source
+	var r *recipient
+	args := sealed.RequestArgs
+	if err == nil {
+		src, r, err = s.admitWaiting(ctx, req, sealed, unverified)
+	}
 	ev.Packet, ev.File, ev.Offset = args.Packet, src.File, args.Offset
+	var stream cipher.Stream
+	if err == nil && sealed.Encrypted() {
+		// The counter starts from the header's packet number, as Windows' sender does; Windows' and
+		// Hato's receivers put the same number in the plaintext.
+		stream, err = crypt.FileStream(sealed.Key, req.Packet.No, args.Offset)
+		if err != nil {
+			s.mu.Lock()
+			r.state[src.ID] = stateIdle
+			s.mu.Unlock()
+		}
+	}
+	ev.Encrypted = stream != nil
 	if err != nil {
 		ev.Kind, ev.Err = EventRefused, err
 		s.cfg.Logger.Info("file request refused", "from", req.From, "err", err)
@@ -215,9 +247,9 @@ func (s *Server) ServeFile(ctx context.Context, req protocol.FileRequest) {
 	}
 	var n int64
 	if req.Packet.Cmd.Mode() == wire.GetDirFiles {
-		n, err = serveTree(req.Conn, src, req.Charset)
+		n, err = serveTree(req.Conn, src, req.Charset, stream)
 	} else {
-		n, err = serveFile(req.Conn, src, args.Offset)
+		n, err = serveFile(req.Conn, src, args.Offset, stream)
 	}
 	if err == nil {
 		err = awaitClose(ctx, req.Conn)
@@ -246,59 +278,124 @@ const busyWait = 3 * time.Second
 
 var errBusy = errors.New("already being fetched")
 
+// unseal reads a request's arguments: a plain request's as they are, a sealed one's from its decrypted
+// text, and checks a sealed one's signature against the key of the recipient it names. Verified, it may
+// come from any address; unverified (the reason in unverified), it is held to the recipient's address
+// like a plain request, and its data still goes encrypted (Windows sends such a requester the data in
+// the clear). What our node's policy refuses is refused here: requests in the clear under
+// RequireEncryption, and requests whose data would go in the clear.
+func (s *Server) unseal(ctx context.Context, req protocol.FileRequest) (a SealedArgs, unverified, err error) {
+	mode := req.Packet.Cmd.Mode()
+	if mode != wire.GetFileData && mode != wire.GetDirFiles {
+		return a, nil, fmt.Errorf("command %s is not a file request", req.Packet.Cmd)
+	}
+	if !req.Sealed {
+		args, err := ParseRequestArgs(string(req.Packet.Msg))
+		switch {
+		case err != nil:
+		case req.Packet.Cmd.Has(wire.EncFileOpt):
+			err = errors.New("encrypted file request (ENCFILEOPT) that is not sealed (no ENCRYPTOPT)")
+		case req.RequireEncryption:
+			err = fmt.Errorf("%s@%s asked in the clear, and files are served only encrypted (encryption is required)",
+				req.User, req.Host)
+		}
+		return SealedArgs{RequestArgs: args}, nil, err
+	}
+	if req.OpenErr != nil {
+		return a, nil, req.OpenErr
+	}
+	if a, err = ParseSealedArgs(req.Plain); err != nil {
+		return a, nil, fmt.Errorf("encrypted request: %w", err)
+	}
+	if !a.HasReqNo {
+		a.ReqNo = req.Packet.No
+	}
+	switch {
+	case !req.Packet.Cmd.Has(wire.EncFileOpt) || a.Caps == 0:
+		err = errors.New("sealed request without ENCFILEOPT: its data would go in the clear")
+	case !a.Encrypted() && req.RequireEncryption:
+		err = fmt.Errorf("%s@%s asked for the data in the clear (NOENC_FILEBODY), and files are served only encrypted",
+			req.User, req.Host)
+	}
+	if err != nil {
+		return a, nil, fmt.Errorf("encrypted request: %w", err)
+	}
+	s.mu.Lock()
+	var claimed *protocol.Host
+	if o, ok := s.offers[a.Packet]; ok {
+		if r := o.named(req.User, req.Host); r != nil {
+			h := r.host
+			claimed = &h
+		}
+	}
+	s.mu.Unlock()
+	if claimed == nil {
+		return a, nil, nil // admit says why: no such offer, or not a recipient
+	}
+	if err := req.Verify(ctx, *claimed); err != nil {
+		return a, fmt.Errorf("signature not verified: %w", err), nil
+	}
+	return a, nil, nil
+}
+
 // admitWaiting is admit, waiting up to busyWait while the file is busy for that recipient.
-func (s *Server) admitWaiting(ctx context.Context, req protocol.FileRequest) (Source, *recipient, RequestArgs, error) {
+func (s *Server) admitWaiting(ctx context.Context, req protocol.FileRequest, a SealedArgs, unverified error) (Source, *recipient, error) {
 	deadline := time.NewTimer(busyWait)
 	defer deadline.Stop()
 	for {
 		s.mu.Lock()
 		changed := s.changed
 		s.mu.Unlock()
-		src, r, args, err := s.admit(req)
+		src, r, err := s.admit(req, a, unverified)
 		if !errors.Is(err, errBusy) {
-			return src, r, args, err
+			return src, r, err
 		}
 		select {
 		case <-changed:
 		case <-deadline.C:
-			return src, r, args, err
+			return src, r, err
 		case <-ctx.Done():
-			return src, r, args, err
+			return src, r, err
 		}
 	}
 }
 
-// admit checks a request against the offers and marks the file busy for that recipient.
-func (s *Server) admit(req protocol.FileRequest) (Source, *recipient, RequestArgs, error) {
+// admit checks a request against the offers and marks the file busy for that recipient. A sealed
+// request whose signature verified is matched by names alone; every sealed request's packet number
+// must be new.
+func (s *Server) admit(req protocol.FileRequest, sealed SealedArgs, unverified error) (Source, *recipient, error) {
 	mode := req.Packet.Cmd.Mode()
-	if mode != wire.GetFileData && mode != wire.GetDirFiles {
-		return Source{}, nil, RequestArgs{}, fmt.Errorf("command %s is not a file request", req.Packet.Cmd)
-	}
-	args, err := ParseRequestArgs(string(req.Packet.Msg))
-	if err != nil {
-		return Source{}, nil, args, err
-	}
-	if req.Packet.Cmd.Has(wire.EncFileOpt) {
-		return Source{}, nil, args, errors.New("encrypted file transfer is not supported")
-	}
+	args := sealed.RequestArgs
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o, ok := s.offers[args.Packet]
 	switch {
 	case !ok:
-		return Source{}, nil, args, fmt.Errorf("no offer with packet number %d", args.Packet)
+		return Source{}, nil, fmt.Errorf("no offer with packet number %d", args.Packet)
 	case time.Since(o.made) > s.cfg.Expiry:
-		return Source{}, nil, args, fmt.Errorf("offer %d expired after %s", args.Packet, s.cfg.Expiry)
+		return Source{}, nil, fmt.Errorf("offer %d expired after %s", args.Packet, s.cfg.Expiry)
 	}
-	r, named := o.recipient(req.User, req.Host, req.From.Addr())
+	var r *recipient
+	var named bool
+	if req.Sealed && unverified == nil {
+		r = o.named(req.User, req.Host)
+		named = r != nil
+	} else {
+		r, named = o.recipient(req.User, req.Host, req.From.Addr())
+	}
 	switch {
+	case r == nil && named && unverified != nil:
+		return Source{}, nil, fmt.Errorf("%s@%s asked from %s, not from its address in offer %d, and its %v",
+			req.User, req.Host, req.From.Addr(), args.Packet, unverified)
+	case r != nil && req.Sealed && r.used[sealed.ReqNo]:
+		return Source{}, nil, fmt.Errorf("%s@%s sent request packet number %d before (a replay)", req.User, req.Host, sealed.ReqNo)
 	case r == nil && named:
-		return Source{}, nil, args, fmt.Errorf("%s@%s asked from %s, not from its address in offer %d",
+		return Source{}, nil, fmt.Errorf("%s@%s asked from %s, not from its address in offer %d",
 			req.User, req.Host, req.From.Addr(), args.Packet)
 	case r == nil:
-		return Source{}, nil, args, fmt.Errorf("%s@%s is not a recipient of offer %d", req.User, req.Host, args.Packet)
+		return Source{}, nil, fmt.Errorf("%s@%s is not a recipient of offer %d", req.User, req.Host, args.Packet)
 	case r.released:
-		return Source{}, nil, args, fmt.Errorf("%s@%s released offer %d", req.User, req.Host, args.Packet)
+		return Source{}, nil, fmt.Errorf("%s@%s released offer %d", req.User, req.Host, args.Packet)
 	}
 	var src Source
 	for _, id := range args.IDs() {
@@ -307,24 +404,27 @@ func (s *Server) admit(req protocol.FileRequest) (Source, *recipient, RequestArg
 		}
 	}
 	if !ok {
-		return Source{}, nil, args, fmt.Errorf("offer %d has no file id %s", args.Packet, args.FileID)
+		return Source{}, nil, fmt.Errorf("offer %d has no file id %s", args.Packet, args.FileID)
 	}
 	switch r.state[src.ID] {
 	case stateBusy:
-		return src, nil, args, fmt.Errorf("%s is %w by %s@%s", src.Name, errBusy, req.User, req.Host)
+		return src, nil, fmt.Errorf("%s is %w by %s@%s", src.Name, errBusy, req.User, req.Host)
 	case stateDone:
-		return src, nil, args, fmt.Errorf("%s was already fetched by %s@%s", src.Name, req.User, req.Host)
+		return src, nil, fmt.Errorf("%s was already fetched by %s@%s", src.Name, req.User, req.Host)
 	}
 	switch {
 	case src.IsDir() && mode != wire.GetDirFiles:
-		return src, nil, args, fmt.Errorf("%s is a folder: it is fetched with GETDIRFILES", src.Name)
+		return src, nil, fmt.Errorf("%s is a folder: it is fetched with GETDIRFILES", src.Name)
 	case src.Data != nil && mode != wire.GetFileData:
-		return src, nil, args, fmt.Errorf("%s is an inline image: it is fetched with GETFILEDATA", src.Name)
+		return src, nil, fmt.Errorf("%s is an inline image: it is fetched with GETFILEDATA", src.Name)
 	case args.Offset < 0 || args.Offset > src.Size || (args.Offset > 0 && mode != wire.GetFileData):
-		return src, nil, args, fmt.Errorf("offset %d is outside %s (%d bytes)", args.Offset, src.Name, src.Size)
+		return src, nil, fmt.Errorf("offset %d is outside %s (%d bytes)", args.Offset, src.Name, src.Size)
 	}
 	r.state[src.ID] = stateBusy
-	return src, r, args, nil
+	if req.Sealed {
+		r.used[sealed.ReqNo] = true
+	}
+	return src, r, nil
 }
 
 // awaitClose waits for the receiver to close its end, which it does once it has every byte: only then

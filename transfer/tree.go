@@ -313,7 +313,7 @@ func (t *treeReader) finishFile(p *pending) error {
 	// The id is the offered folder's: files inside a folder have none of their own.
 	f := File{ID: t.ev.File.ID, Name: p.name, Size: p.h.Size, Mtime: mtime, Attr: p.h.Attr}
 	t.savedEvs = append(t.savedEvs, Event{Kind: EventSaved, Packet: t.ev.Packet, File: f, Host: t.ev.Host,
-		Addr: t.ev.Addr, Path: path, Bytes: p.h.Size, Total: p.h.Size})
+		Addr: t.ev.Addr, Path: path, Bytes: p.h.Size, Total: p.h.Size, Encrypted: t.ev.Encrypted})
 	return nil
 }
 

@@ -69,9 +69,18 @@ type recvFile struct {
 	progress *widget.ProgressBar
 	status   *widget.Label
 
-	state fetchState
-	stop  func() // cancels the running fetch
-	saved string // where it was saved
+	state     fetchState
+	stop      func() // cancels the running fetch
+	saved     string // where it was saved
+	encrypted bool   // its data came encrypted (the fetcher's events say so)
+}
+
+// savedText says where a fetched file went and whether it crossed the network encrypted.
+func (r *recvFile) savedText() string {
+	if r.encrypted {
+		return lang.L("Saved to {{.Path}}, sent encrypted", map[string]any{"Path": r.saved})
+	}
+	return lang.L("Saved to {{.Path}}, sent unencrypted", map[string]any{"Path": r.saved})
 }
 
 type fetchState int
@@ -415,7 +424,7 @@ func (w *recvWindow) onFetched(r *recvFile, saved string, err error) {
 		r.state = fetchSaved
 		r.saved = saved
 		r.progress.SetValue(1)
-		r.status.SetText(lang.L("Saved to {{.Path}}", map[string]any{"Path": r.saved}))
+		r.status.SetText(r.savedText())
 		r.status.Importance = widget.SuccessImportance
 		r.status.Refresh()
 	case errors.Is(err, context.Canceled):
@@ -456,9 +465,18 @@ func (w *recvWindow) onTransfer(ev transfer.Event) {
 			break
 		}
 	}
-	if r == nil || r.state != fetchRunning {
+	if r == nil {
 		return
 	}
+	if r.state == fetchSaved && ev.Kind == transfer.EventSaved && ev.Encrypted != r.encrypted {
+		// The fetch's result overtook its last event: the status line learns how it came only now.
+		r.encrypted = ev.Encrypted
+		r.status.SetText(r.savedText())
+	}
+	if r.state != fetchRunning {
+		return
+	}
+	r.encrypted = ev.Encrypted
 	switch ev.Kind {
 	case transfer.EventProgress:
 		if ev.Total > 0 {

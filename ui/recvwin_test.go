@@ -207,7 +207,9 @@ func TestRecvWindowAttachments(t *testing.T) {
 		return true
 	})
 	for _, r := range w.files {
-		if r.progress.Value != 1 || !strings.HasPrefix(r.status.Text, "Saved to "+p.rx.set.DownloadDir) {
+		// Both test sessions have keys: the files come encrypted, and the window says so.
+		if r.progress.Value != 1 || !strings.HasPrefix(r.status.Text, "Saved to "+p.rx.set.DownloadDir) ||
+			!strings.HasSuffix(r.status.Text, ", sent encrypted") {
 			t.Errorf("%s: progress %v, status %q", r.file.Name, r.progress.Value, r.status.Text)
 		}
 	}

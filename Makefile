@@ -53,9 +53,12 @@ fuzz:
 		done; \
 	done
 
-# A Windows build from Linux (needs the Debian package gcc-mingw-w64-x86-64; about 6 minutes cold).
+# A Windows build from Linux (needs the Debian package gcc-mingw-w64-x86-64; about 6 minutes cold): hato.exe,
+# the app (no console window), and hato-cli.exe, the same program as a console program for scripts.
+WINBUILD = GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -tags $(APPTAGS)
 windows:
-	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -tags $(APPTAGS) -ldflags -H=windowsgui -o $(BIN).exe .
+	$(WINBUILD) -ldflags -H=windowsgui -o $(BIN).exe .
+	$(WINBUILD) -o $(BIN)-cli.exe .
 
 # The binary, the menu entry, the icon in every hicolor size and the AppStream metainfo. DESTDIR stages
 # a package; the menu's Exec points at the installed binary.
@@ -106,8 +109,10 @@ package-linux: deps-run $(FYNE)
 package-windows: deps-test $(FYNE)
 	$(call FYNE_PACKAGE,GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc,-os windows)
 	$(GO) run scripts/exeres.go Hato.exe
+	$(WINBUILD) -o hato-cli.exe .
+	$(GO) run scripts/exeres.go hato-cli.exe console
 	mkdir -p dist && rm -f dist/hato-$(VERSION)-windows-amd64.zip
-	python3 -m zipfile -c dist/hato-$(VERSION)-windows-amd64.zip Hato.exe && rm Hato.exe
+	python3 -m zipfile -c dist/hato-$(VERSION)-windows-amd64.zip Hato.exe hato-cli.exe && rm Hato.exe hato-cli.exe
 
 # macOS: Hato.app, signed with your certificate; it needs a Mac with Xcode's command line tools.
 package-darwin: $(FYNE)

@@ -25,6 +25,7 @@ func appFlag(arg string) bool {
 
 func main() {
 	if len(os.Args) > 1 && !appFlag(os.Args[1]) {
+		attachConsole()
 		os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	// The app: `hato [--profile DIR] [--port N] [--bind ADDR]`; each profile is its own Hato.
@@ -38,12 +39,14 @@ func main() {
 	if rest := fs.Args(); len(rest) > 0 {
 		// `hato --profile DIR send ...`: a subcommand after the common flags.
 		flags := os.Args[1 : len(os.Args)-len(rest)]
+		attachConsole()
 		os.Exit(cli.Main(append(append([]string{rest[0]}, flags...), rest[1:]...), os.Stdout, os.Stderr))
 	}
 	if os.Getenv("HATO_LOG") == "debug" {
 		slog.SetLogLoggerLevel(slog.LevelDebug) // what the windows do, for tests under Xvfb and bug reports
 	}
 	if !ui.HasDisplay() {
+		attachConsole()
 		fmt.Fprintln(os.Stderr, "hato: no display, running the node headless (hato serve); see hato help")
 		os.Exit(cli.Main(append([]string{"serve"}, os.Args[1:]...), os.Stdout, os.Stderr))
 	}

@@ -1,8 +1,10 @@
 //go:build ignore
 
 // Command exeres checks that a Windows executable carries an icon and version information: the
-// resource types RT_GROUP_ICON (14) and RT_VERSION (16) in its .rsrc section. Usage: go run
-// scripts/exeres.go hato.exe
+// resource types RT_GROUP_ICON (14) and RT_VERSION (16) in its .rsrc section, and that it is a GUI
+// program (no console window on a double click). With "console" it checks instead that it is a console
+// program (the command-line companion, which cmd and PowerShell wait for). Usage: go run
+// scripts/exeres.go hato.exe [console]
 package main
 
 import (
@@ -13,9 +15,21 @@ import (
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: go run scripts/exeres.go FILE.exe")
+	if len(os.Args) < 2 || len(os.Args) > 3 || len(os.Args) == 3 && os.Args[2] != "console" {
+		fmt.Fprintln(os.Stderr, "usage: go run scripts/exeres.go FILE.exe [console]")
 		os.Exit(2)
+	}
+	want := uint16(pe.IMAGE_SUBSYSTEM_WINDOWS_GUI)
+	if len(os.Args) == 3 {
+		want = pe.IMAGE_SUBSYSTEM_WINDOWS_CUI
+	}
+	if got, err := subsystem(os.Args[1]); err != nil || got != want {
+		fmt.Fprintf(os.Stderr, "exeres: %s: subsystem %d, want %d (%v)\n", os.Args[1], got, want, err)
+		os.Exit(1)
+	}
+	if want == pe.IMAGE_SUBSYSTEM_WINDOWS_CUI {
+		fmt.Printf("%s: a console program\n", os.Args[1])
+		return
 	}
 	types, err := resourceTypes(os.Args[1])
 	if err != nil {
@@ -33,6 +47,22 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("%s: icon and version information present\n", os.Args[1])
+}
+
+// subsystem is the executable's subsystem: 2 GUI, 3 console.
+func subsystem(path string) (uint16, error) {
+	f, err := pe.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	if h, ok := f.OptionalHeader.(*pe.OptionalHeader64); ok {
+		return h.Subsystem, nil
+	}
+	if h, ok := f.OptionalHeader.(*pe.OptionalHeader32); ok {
+		return h.Subsystem, nil
+	}
+	return 0, fmt.Errorf("%s: no optional header", path)
 }
 
 // resourceTypes lists the type ids at the root of the resource directory.

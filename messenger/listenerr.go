@@ -7,16 +7,26 @@ import (
 	"syscall"
 )
 
+// Winsock's codes for a taken port and an address not of this machine. Go's syscall.EADDRINUSE on Windows
+// is a number of its own that no Winsock call returns, and where Windows has no text for the code (Wine)
+// the error reads only "winapi error #10048". Linux never returns these numbers.
+const (
+	wsaeAddrInUse    = syscall.Errno(10048)
+	wsaeAddrNotAvail = syscall.Errno(10049)
+)
+
 // IsAddrInUse reports whether binding failed because another program has the port (on Windows too,
 // where the error is WSAEADDRINUSE).
 func IsAddrInUse(err error) bool {
-	return errors.Is(err, syscall.EADDRINUSE) || strings.Contains(err.Error(), "address already in use") ||
+	return errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, wsaeAddrInUse) ||
+		strings.Contains(err.Error(), "address already in use") ||
 		strings.Contains(err.Error(), "Only one usage of each socket address")
 }
 
 // isAddrNotAvail reports whether the bind address is not one of this machine's.
 func isAddrNotAvail(err error) bool {
-	return errors.Is(err, syscall.EADDRNOTAVAIL) || strings.Contains(err.Error(), "cannot assign requested address") ||
+	return errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, wsaeAddrNotAvail) ||
+		strings.Contains(err.Error(), "cannot assign requested address") ||
 		strings.Contains(err.Error(), "requested address is not valid")
 }
 

@@ -81,6 +81,7 @@ func (f *Fetcher) FetchInto(ctx context.Context, dir string, m *protocol.Message
 }
 
 func (f *Fetcher) fetch(ctx context.Context, dir string, m *protocol.Message, file File, ev *Event) ([]string, error) {
+	file.Name = localName(file.Name)
 	if err := CheckName(file.Name); err != nil {
 		return nil, err
 	}

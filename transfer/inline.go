@@ -207,7 +207,7 @@ func (f *Fetcher) fetchImage(ctx context.Context, m *protocol.Message, file File
 // SaveImage writes an inline image into dir under name (made safe, never overwriting: "name (1).png"),
 // through a .part file as every download. It returns the path.
 func SaveImage(dir, name string, b []byte) (string, error) {
-	if CheckName(name) != nil || !strings.HasSuffix(strings.ToLower(name), ".png") {
+	if name = localName(name); CheckName(name) != nil || !strings.HasSuffix(strings.ToLower(name), ".png") {
 		name = "image.png"
 	}
 	root, err := os.OpenRoot(dir)

@@ -349,6 +349,7 @@ func (t *treeReader) name(h DirHeader) (string, error) {
 	if strings.ContainsRune(name, '\uFFFD') && !strings.Contains(h.Name, "\uFFFD") {
 		return "", fmt.Errorf("%w %q: not valid in the stream's charset", ErrUnsafeName, clip(h.Name))
 	}
+	name = localName(name)
 	return name, CheckName(name)
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"fmt"
+	"image/color"
 	"io"
 	"os"
 	"path/filepath"
@@ -347,5 +348,32 @@ func sameFile(t *testing.T, x, y string) bool {
 		if errx != nil {
 			return true
 		}
+	}
+}
+
+// Pictures inside messages go the same way: fetched into memory encrypted, byte for byte.
+func TestEncryptedInlineImage(t *testing.T) {
+	port := testPort(t)
+	a := startPeer(t, "127.0.0.2", port, withKeys(keysFor(t, 0)), "127.0.0.3:"+itoa(port))
+	b := startPeer(t, "127.0.0.3", port, withKeys(keysFor(t, 1), func(c *protocol.Config) { c.InlineImages = true }),
+		"127.0.0.2:"+itoa(port))
+	hb := a.waitHost(t, "127.0.0.3:"+itoa(port))
+	b.waitHost(t, "127.0.0.2:"+itoa(port))
+	pic := testPNG(t, 32, 32, color.RGBA{200, 10, 30, 255})
+	if _, res, err := SendMessage(context.Background(), a.node, a.srv, []protocol.Host{hb}, "絵 ", nil,
+		[]InlineImage{{At: len("絵 "), PNG: pic}}, protocol.SendOptions{}); err != nil || res[0].Err != nil {
+		t.Fatalf("send: %v %+v", err, res)
+	}
+	m := b.message(t)
+	files, err := ParseFileList(m.Files)
+	if err != nil || len(files) != 1 {
+		t.Fatalf("list %q: %v", m.Files, err)
+	}
+	got, err := b.fetcher.FetchImage(context.Background(), m, files[0])
+	if err != nil || !bytes.Equal(got, pic) {
+		t.Fatalf("fetched %d bytes, %v", len(got), err)
+	}
+	if ev := a.waitTransfer(t, EventServed, nil); !ev.Encrypted {
+		t.Error("the picture was served in the clear")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"log/slog"
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,6 +49,10 @@ type hostTable struct {
 	// lastTyped is the last keystroke in the filter box (see mainWindow.typing).
 	lastTyped time.Time
 	widths    [numCols]float32 // the columns' widths now (fitColumns)
+	// userWidths are the widths the user dragged the columns to (zero: never): fitColumns keeps their
+	// proportions. headers are the header cells by column, whose sizes say what a drag did.
+	userWidths [numCols]float32
+	headers    map[int]fyne.CanvasObject
 	// drawn is what the table drew since the last rebuild: each row's nick cell (keepInView; tests).
 	drawn map[int]string
 	// onViewChanged hears that the sort order or the grouping changed (the main window keeps them).
@@ -55,7 +60,7 @@ type hostTable struct {
 	// onCount hears how many hosts the list holds, after each change.
 	onCount func(int)
 
-	table   *widget.Table
+	table   *resizableTable
 	search  *widget.Entry
 	group   *widget.Check
 	count   *widget.Label
@@ -80,7 +85,8 @@ func hostID(h protocol.Host) string {
 func newHostTable() *hostTable {
 	t := &hostTable{selected: map[string]bool{}, index: map[string]int{}, drawn: map[int]string{}, sortCol: colNick, cells: map[fyne.CanvasObject]int{},
 		onSelectionChanged: func() {}, onViewChanged: func() {}}
-	t.table = &widget.Table{
+	t.headers = map[int]fyne.CanvasObject{}
+	t.table = &resizableTable{Table: widget.Table{
 		Length:        func() (int, int) { return len(t.rows), numCols },
 		CreateCell:    t.createCell,
 		UpdateCell:    t.updateCell,
@@ -88,7 +94,7 @@ func newHostTable() *hostTable {
 		ShowHeaderRow: true,
 		CreateHeader:  func() fyne.CanvasObject { return &widget.Button{Importance: widget.LowImportance} },
 		UpdateHeader:  t.updateHeader,
-	}
+	}, onResized: t.onColumnsDragged}
 	t.table.ExtendBaseWidget(t.table)
 	t.fitColumns(baseTableWidth)
 	t.search = &widget.Entry{PlaceHolder: lang.L("Filter by name, group, host or IP")}
@@ -116,16 +122,81 @@ var (
 )
 
 // fitColumns spreads width over the columns: the check and flag columns keep theirs, the rest grow or
-// shrink (never below their base width) in proportion.
+// shrink in proportion: to the base widths (never below them), or to the widths the user dragged the
+// columns to (down to half of them).
 func (t *hostTable) fitColumns(width float32) {
-	fixed := baseColumnWidths[colCheck] + baseColumnWidths[colFlags]
-	scale := max(1, (width-fixed-theme.Padding()*numCols)/(baseTableWidth-fixed))
-	for col, w := range baseColumnWidths {
+	base, least := baseColumnWidths, float32(1)
+	if t.userWidths[colNick] > 0 {
+		base, least = t.userWidths, 0.5
+	}
+	fixed, total := base[colCheck]+base[colFlags], float32(0)
+	for _, w := range base {
+		total += w
+	}
+	scale := max(least, (width-fixed-theme.Padding()*numCols)/(total-fixed))
+	for col, w := range base {
 		if col != colCheck && col != colFlags {
 			w *= scale
 		}
 		t.table.SetColumnWidth(col, w)
 		t.widths[col] = w
+	}
+}
+
+// onColumnsDragged takes the widths the user dragged the columns to, from the header cells' sizes (the
+// table has no other way to tell them), and keeps them: the next fit keeps their proportions, and the
+// main window saves them.
+func (t *hostTable) onColumnsDragged() {
+	var now [numCols]float32
+	changed := false
+	for col := range numCols {
+		h, ok := t.headers[col]
+		if !ok || h.Size().Width <= 0 {
+			return
+		}
+		now[col] = h.Size().Width
+		changed = changed || math.Abs(float64(now[col]-t.widths[col])) >= 1
+	}
+	if !changed {
+		return
+	}
+	t.userWidths, t.widths = now, now
+	t.onViewChanged()
+}
+
+// setUserWidths restores the widths the user gave the columns (the main window keeps them); wrong ones
+// are ignored.
+func (t *hostTable) setUserWidths(w []float32) {
+	if len(w) != numCols {
+		return
+	}
+	for _, v := range w {
+		if v < 8 || v > 4000 {
+			return
+		}
+	}
+	t.userWidths = [numCols]float32(w)
+	t.fitColumns(baseTableWidth)
+}
+
+// resizableTable is the host table's widget.Table, telling when the user has dragged a column's edge in
+// the header (Fyne resizes the column itself, and has no callback for it).
+type resizableTable struct {
+	widget.Table
+	onResized func()
+	dragged   bool
+}
+
+func (r *resizableTable) Dragged(e *fyne.DragEvent) {
+	r.dragged = true
+	r.Table.Dragged(e)
+}
+
+func (r *resizableTable) DragEnd() {
+	r.Table.DragEnd()
+	if r.dragged {
+		r.dragged = false
+		r.onResized()
 	}
 }
 
@@ -260,6 +331,7 @@ var columnTitles = [numCols]string{"", "Nickname", "Group", "Host", "User", "IP"
 func (t *hostTable) updateHeader(id widget.TableCellID, o fyne.CanvasObject) {
 	b := o.(*widget.Button)
 	col := id.Col
+	t.headers[col] = o
 	b.Text = ""
 	if columnTitles[col] != "" {
 		b.Text = lang.L(columnTitles[col])

@@ -80,10 +80,22 @@ func newMainWindow(s *session) *mainWindow {
 	w.hosts.onSelectionChanged = w.onSelectionChanged
 	prefs := s.app.Preferences()
 	w.hosts.setView(prefs.IntWithFallback(prefSortColumn, colNick), prefs.Bool(prefSortDesc), prefs.Bool(prefByGroup))
+	var widths []float32
+	for _, v := range prefs.FloatList(prefColumnWidths) {
+		widths = append(widths, float32(v))
+	}
+	w.hosts.setUserWidths(widths)
 	w.hosts.onViewChanged = func() {
 		prefs.SetInt(prefSortColumn, w.hosts.sortCol)
 		prefs.SetBool(prefSortDesc, w.hosts.sortDesc)
 		prefs.SetBool(prefByGroup, w.hosts.grouped)
+		if w.hosts.userWidths[colNick] > 0 {
+			widths := make([]float64, numCols)
+			for i, v := range w.hosts.userWidths {
+				widths[i] = float64(v)
+			}
+			prefs.SetFloatList(prefColumnWidths, widths)
+		}
 	}
 	w.chooseFiles, w.chooseFolder = w.fileDialog, w.folderDialog
 

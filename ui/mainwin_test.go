@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
@@ -293,5 +294,41 @@ func TestMainWindowKeepsViewAndWidens(t *testing.T) {
 	m.win.window.Resize(fyne.NewSize(1200, 620))
 	if h.widths[colNick] <= nick*1.4 || h.widths[colCheck] != baseColumnWidths[colCheck] {
 		t.Errorf("widened to 1200: nick column %v (was %v), check column %v", h.widths[colNick], nick, h.widths[colCheck])
+	}
+}
+
+// A column the user drags wider in the header stays so, in proportion, when the window is resized and
+// in the next main window (the widths are kept in the preferences).
+func TestMainWindowKeepsColumnWidths(t *testing.T) {
+	m := newMainSetup(t)
+	h := m.win.hosts
+	m.win.window.Resize(fyne.NewSize(900, 620))
+	nick, group := h.widths[colNick], h.widths[colGroup]
+	// The nick column's right edge in the header, where Fyne offers to resize it.
+	pad := theme.Padding()
+	edge := fyne.NewPos(h.widths[colCheck]+pad+nick+pad/2, 5)
+	mouse := &desktop.MouseEvent{PointEvent: fyne.PointEvent{Position: edge}, Button: desktop.MouseButtonPrimary}
+	h.table.MouseMoved(mouse)
+	h.table.MouseDown(mouse)
+	h.table.Dragged(&fyne.DragEvent{PointEvent: fyne.PointEvent{Position: edge.AddXY(80, 0)}, Dragged: fyne.NewDelta(80, 0)})
+	h.table.DragEnd()
+	h.table.MouseUp(mouse)
+	if got := h.widths[colNick]; got < nick+79 || got > nick+81 || h.userWidths[colNick] != got {
+		t.Fatalf("dragged the nick column 80 wider: %v, was %v (kept: %v)", got, nick, h.userWidths)
+	}
+	ratio := h.widths[colNick] / h.widths[colGroup]
+	if h.widths[colGroup] != group {
+		t.Errorf("the group column changed too: %v, was %v", h.widths[colGroup], group)
+	}
+
+	again := newMainWindow(m.tx.session)
+	t.Cleanup(again.window.Close)
+	again.window.Resize(fyne.NewSize(1100, 620))
+	g := again.hosts
+	if r := g.widths[colNick] / g.widths[colGroup]; r < ratio*0.99 || r > ratio*1.01 {
+		t.Errorf("a new main window, wider: nick/group %v, want the dragged %v (%v)", r, ratio, g.widths)
+	}
+	if g.widths[colCheck] != baseColumnWidths[colCheck] {
+		t.Errorf("the check column is %v wide, want %v", g.widths[colCheck], baseColumnWidths[colCheck])
 	}
 }

@@ -55,16 +55,17 @@ const (
 	// prefAutostartOffered: the first start asked whether to start at login (asked once).
 	prefAutostartOffered = "autostart_offered"
 	// How the host list was last sorted and grouped.
-	prefSortColumn  = "hosts_sort_column"
-	prefSortDesc    = "hosts_sort_desc"
-	prefByGroup     = "hosts_by_group"
-	prefRequireEnc  = "require_encryption"
-	prefFingerprint = "fingerprint_name"
-	prefPassword    = "password_sha256"
-	prefQuote       = "quote_reply"
-	prefTheme       = "theme"
-	prefKeepDays    = "history_keep_days"
-	prefKeepNoLog   = "history_keep_nolog"
+	prefSortColumn   = "hosts_sort_column"
+	prefSortDesc     = "hosts_sort_desc"
+	prefByGroup      = "hosts_by_group"
+	prefColumnWidths = "hosts_column_widths" // the widths the user dragged the list's columns to
+	prefRequireEnc   = "require_encryption"
+	prefFingerprint  = "fingerprint_name"
+	prefPassword     = "password_sha256"
+	prefQuote        = "quote_reply"
+	prefTheme        = "theme"
+	prefKeepDays     = "history_keep_days"
+	prefKeepNoLog    = "history_keep_nolog"
 )
 
 // defaultAbsence are the presets a first start offers, as IP Messenger does, in the user's language.

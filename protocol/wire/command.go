@@ -98,6 +98,9 @@ var modeNames = map[Command]string{
 	SendInfo: "SENDINFO", GetAbsenceInfo: "GETABSENCEINFO", SendAbsenceInfo: "SENDABSENCEINFO",
 	GetFileData: "GETFILEDATA", ReleaseFiles: "RELEASEFILES", GetDirFiles: "GETDIRFILES",
 	GetPubKey: "GETPUBKEY", AnsPubKey: "ANSPUBKEY",
+	DirPoll: "DIR_POLL", DirPollAgent: "DIR_POLLAGENT", DirBroadcast: "DIR_BROADCAST", DirAnsBroad: "DIR_ANSBROAD",
+	DirPacket: "DIR_PACKET", DirRequest: "DIR_REQUEST", DirAgentPacket: "DIR_AGENTPACKET", DirEvBroad: "DIR_EVBROAD",
+	DirAgentReject: "DIR_AGENTREJECT",
 }
 
 type optName struct {
@@ -115,6 +118,7 @@ var commonOpts = []optName{
 // RETRYOPT appears here on the retry of BR_ISGETLIST2 (INTEROP.md §3.2).
 var entryOpts = []optName{
 	{AbsenceOpt, "ABSENCEOPT"}, {ServerOpt, "SERVEROPT"}, {RetryOpt, "RETRYOPT"}, {CapFileEncOpt, "CAPFILEENCOPT"},
+	{DirMasterOpt, "DIR_MASTER"},
 }
 
 var messageOpts = []optName{

@@ -38,6 +38,9 @@ func TestCommandString(t *testing.T) {
 		{SendMsg | 0x800, "SENDMSG|MULTICASTOPT"},
 		{BrEntry | 0x40000, "BR_ENTRY|CAPFILEENCOPT"},
 		{SendMsg | 0x40000, "SENDMSG|NEWMULTIOPT"},
+		{0xB0, "DIR_POLL"},
+		{0xB8, "DIR_AGENTREJECT"},
+		{BrEntry | 0x10000000, "BR_ENTRY|DIR_MASTER"},
 		{0x79, "0x79"}, // FeiQ typing
 		{0xFC, "0xfc"}, // iptux signature
 		{0xFF, "0xff"},

@@ -71,6 +71,12 @@ func ParseSealedArgs(s string) (SealedArgs, error) {
 		at = 3
 	}
 	if at < 0 {
+		// The algorithm field with a key that is not one: say so rather than read a plain request.
+		for i := 2; i <= 3 && i+1 < len(f); i++ {
+			if isCaps(i, crypt.FileCaps) && len(f) == i+3 && !isKey(i+1) {
+				return a, fmt.Errorf("encrypted file request: key %q is not %d hex digits", clip(f[i+1]), 2*crypt.FileKeyLen)
+			}
+		}
 		r, err := ParseRequestArgs(s)
 		a.RequestArgs = r
 		return a, err

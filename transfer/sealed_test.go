@@ -168,6 +168,8 @@ func TestParseSealedArgsErrors(t *testing.T) {
 	}{
 		{"5:1:900000:" + "zz" + seqKeyHex[2:] + ":6", "key"},
 		{"5:1:0:900000:" + seqKeyHex[:63] + "g:6", "key"},
+		{"5:1:900000:" + seqKeyHex[:62] + ":6", "key"}, // a key too short
+		{"5:1:0:900000:" + seqKeyHex + "00:6", "key"},  // and too long
 		{"5:1:900000:" + seqKeyHex + ":zz", "request packet number"},
 		{"5:1:900000:" + seqKeyHex + ":", "request packet number"},
 		{"5:1:900000:" + seqKeyHex + ":100000000", "request packet number"}, // 33 bits

@@ -368,6 +368,7 @@ func TestFloodBogusEncrypted(t *testing.T) {
 	var cpu0 = cpuTime()
 	p := r.startProber()
 	total := scaled(20_000)
+	start := time.Now()
 	took := flood(t, conns, r.Addr(), total, scaled(20_000), func(i int) []byte {
 		user := "alice"
 		if i%len(conns) == len(conns)-1 {
@@ -379,7 +380,9 @@ func TestFloodBogusEncrypted(t *testing.T) {
 	during := p.finish(t, "bogus encrypted")
 	cpu := cpuTime() - cpu0
 	rejected := r.count(EventRejected)
-	if max := float64(decryptBurst) + took.Seconds()*decryptRate + 5; float64(rejected) > max {
+	// The decryptions allowed are the bucket's burst plus its rate over all the time since the flood
+	// began (a loaded machine reads the last packets after the flood "ended").
+	if max := float64(decryptBurst) + time.Since(start).Seconds()*decryptRate + 5; float64(rejected) > max {
 		t.Errorf("%d decrypted (rejected), want at most %.0f", rejected, max)
 	}
 	known.none(t, wire.RecvMsg, 10*time.Millisecond) // bogus messages are never acknowledged

@@ -103,6 +103,8 @@ Common flags:
                             flags given with --profile are saved there)
   --require-encryption      never send in the clear: fail for peers that cannot be sent encrypted
   --fingerprint-name        user name user-<16 hex> from our key, which nobody else can use
+  --use-master ADDR[:PORT]  be a member of that member master (port 2425): poll it and take the
+                            host list of the whole site it signs (its key is pinned on first use)
 
 When a Hato (the app or serve) runs for the profile, list, send, fetch and history are carried out
 by it: its port, its names, its history.

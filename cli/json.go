@@ -149,7 +149,8 @@ func fromEvent(ev messenger.Event) jsonEvent {
 	h := toJSONHost(ev.Host)
 	out.Host = &h
 	switch ev.Kind {
-	case protocol.EventInfo, protocol.EventAbsenceInfo, protocol.EventListReceived, protocol.EventLost, protocol.EventHostMoved:
+	case protocol.EventInfo, protocol.EventAbsenceInfo, protocol.EventListReceived, protocol.EventLost, protocol.EventHostMoved,
+		protocol.EventMasterKey:
 		out.Text = &ev.Text
 	case protocol.EventRejected:
 		out.Error = ev.Text

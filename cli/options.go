@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,6 +22,9 @@ type common struct {
 	flags   messenger.Settings
 	profile string // --profile as given; "" is the app's own profile
 	verbose bool
+	// master is --use-master. It is no messenger setting yet: it reaches the node through Tune, is not
+	// kept in the profile, and is compared with a running Hato's node configuration (tune, differs).
+	master netip.AddrPort
 
 	fs  *flag.FlagSet
 	env *env
@@ -46,7 +50,7 @@ func (e *env) path(p string) string {
 
 // nodeFlags are the common flags that shape the node; a running Hato keeps its own.
 var nodeFlags = []string{"port", "bind", "nick", "group", "user", "host", "broadcast-addr", "codepage",
-	"require-encryption", "fingerprint-name"}
+	"require-encryption", "fingerprint-name", "use-master"}
 
 func (c *common) register(fs *flag.FlagSet) {
 	fs.IntVar(&c.flags.Port, "port", protocol.DefaultPort, "UDP and TCP port")
@@ -67,6 +71,15 @@ func (c *common) register(fs *flag.FlagSet) {
 		"never send unencrypted: fail for peers without encryption instead")
 	fs.BoolVar(&c.flags.FingerprintName, "fingerprint-name", false,
 		"append the key's fingerprint to the user name (user-<16 hex>) so that nobody can use it")
+	fs.Func("use-master", "member master ADDR[:PORT] (port 2425): poll it and take the site-wide host list it signs",
+		func(s string) error {
+			a, err := protocol.ParseMasterAddr(s)
+			if err != nil {
+				return err
+			}
+			c.master = a
+			return nil
+		})
 	fs.StringVar(&c.profile, "profile", "", "folder that keeps this Hato's settings, keys and history (default: the app's)")
 	fs.BoolVar(&c.verbose, "verbose", false, "log protocol details to stderr")
 }
@@ -156,6 +169,19 @@ func (c *common) logger(stderr io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 }
 
+// tune adds to next what the flags set beyond messenger.Settings: the member master (--use-master).
+func (c *common) tune(next func(*protocol.Config)) func(*protocol.Config) {
+	if !c.master.IsValid() {
+		return next
+	}
+	return func(pc *protocol.Config) {
+		pc.Master = c.master
+		if next != nil {
+			next(pc)
+		}
+	}
+}
+
 // newFlags makes a subcommand's flag set with the common flags registered.
 func newFlags(name string, e *env, stderr io.Writer) (*flag.FlagSet, *common) {
 	fs := flag.NewFlagSet("hato "+name, flag.ContinueOnError)
@@ -188,13 +214,14 @@ func (c *common) parse(args []string, stderr io.Writer) (code int, ok bool) {
 func (c *common) hato(ctx context.Context, cfg messenger.Config, stdout, stderr io.Writer) (h *messenger.Hato, stop func(), code int, forwarded bool) {
 	name := c.fs.Name()
 	if c.env.running != nil {
-		if f := c.differs(c.env.running.Settings()); f != "" {
+		if f := c.differs(c.env.running.Settings(), c.env.running.Me().Master); f != "" {
 			fmt.Fprintf(stderr, "%s: --%s: the running Hato of profile %s uses its own settings; change them there, or stop it first\n",
 				name, f, c.dir)
 			return nil, nil, 2, true
 		}
 		return c.env.running, func() {}, 0, false
 	}
+	cfg.Tune = c.tune(cfg.Tune)
 	for try := 0; ; try++ {
 		if code, ok := c.forward(ctx, stdout, stderr); ok {
 			return nil, nil, code, true
@@ -256,8 +283,9 @@ func (c *common) forward(ctx context.Context, stdout, stderr io.Writer) (code in
 	return code, true
 }
 
-// differs names the first node flag given whose value is not the running Hato's.
-func (c *common) differs(run messenger.Settings) string {
+// differs names the first node flag given whose value is not the running Hato's (runMaster: its node's
+// member master).
+func (c *common) differs(run messenger.Settings, runMaster netip.AddrPort) string {
 	given := c.given()
 	for _, f := range nodeFlags {
 		if !given[f] {
@@ -271,6 +299,7 @@ func (c *common) differs(run messenger.Settings) string {
 			"codepage":           strings.EqualFold(c.flags.Codepage, run.Codepage) || (run.Codepage == "" && c.flags.Codepage == "cp932"),
 			"require-encryption": c.flags.RequireEncryption == run.RequireEncryption,
 			"fingerprint-name":   c.flags.FingerprintName == run.FingerprintName,
+			"use-master":         c.master == runMaster,
 		}[f]
 		if !same {
 			return f

@@ -4,6 +4,7 @@ package protocol
 
 import (
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/user"
 	"strings"
@@ -87,6 +88,17 @@ type Config struct {
 	// sending goroutine and must not call the node. An error is logged; numbering goes on.
 	ReservePackets func(upTo uint32) error
 
+	// Member master (member.go, docs/member-master.md): with Master set the node is a member of a site's
+	// directory. It polls the master (DIR_POLL every MasterPoll, 60 s by default), sends it its entry
+	// packets by unicast, and takes the host lists the master signs with its key: the one whose
+	// fingerprint (16 hex digits, crypt.Fingerprint) is MasterKey, or, when that is empty, the first one
+	// the master's address shows (reported by EventMasterKey, to keep as MasterKey). MasterAgent lists
+	// our networks in the poll, which offers us as the master's agent for them (not built yet: off).
+	Master      netip.AddrPort
+	MasterKey   string
+	MasterPoll  time.Duration
+	MasterAgent bool
+
 	Logger *slog.Logger
 }
 
@@ -108,6 +120,7 @@ func DefaultConfig() Config {
 		KeyInterval:   500 * time.Millisecond,
 		KeyTries:      3,
 		MaxHosts:      DefaultMaxHosts,
+		MasterPoll:    defaultMasterPoll,
 	}
 }
 

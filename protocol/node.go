@@ -63,6 +63,7 @@ type Node struct {
 	decrypting   int                             // encrypted messages queued or being decrypted
 	verifying    int                             // decrypted messages whose signature is being checked
 	decryptSem   chan struct{}                   // decryptWorkers() slots
+	member       *member                         // the member-master role (member.go); nil unless Config.Master
 
 	// entryMu keeps each entry packet's build and write together (a delayed ANSENTRY is built at once,
 	// in the peer's charset, and written later), and a broadcast together with the copies that follow
@@ -119,6 +120,11 @@ func Listen(cfg Config) (*Node, error) {
 	if cfg.MaxHosts <= 0 {
 		cfg.MaxHosts = DefaultMaxHosts
 	}
+	// Member master (member.go): the master also gets our entry packets, by unicast.
+	member, dests, err := newMember(&cfg, dests)
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
 	n := &Node{
 		cfg:          cfg,
 		log:          cfg.Logger,
@@ -141,6 +147,7 @@ func Listen(cfg Config) (*Node, error) {
 		unknownMsgs:  newLimiter(unknownMsgRate, unknownMsgBurst, unknownMsgGlobalRate, unknownMsgGlobalBurst),
 		decrypts:     newLimiter(decryptRate, decryptBurst, 1000, 1000),
 		decryptSem:   make(chan struct{}, decryptWorkers()),
+		member:       member,
 		lastNo:       cfg.LastPacketNo,
 		reserved:     cfg.LastPacketNo,
 		ready:        make(chan struct{}),
@@ -224,6 +231,7 @@ func (n *Node) Run(ctx context.Context, events chan<- Event) error {
 	// Ready only now: whatever a caller sends next comes after our announcement (iptux, for one, takes
 	// a BR_ENTRY after a message's offer as a new start of ours).
 	close(n.ready)
+	n.startMember(ctx) // DIR_POLL to the member master, if there is one
 
 	<-ctx.Done()
 	n.mu.Lock()
@@ -283,6 +291,11 @@ func (n *Node) readLoop(ctx context.Context) {
 			continue
 		}
 		from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+		// Member-master packets are whole IPDicts, not classic packets (dirreceive.go).
+		if isDirDatagram(buf[:size]) {
+			n.onDirDatagram(from, buf[:size])
+			continue
+		}
 		p, err := wire.Parse(buf[:size])
 		if err != nil {
 			n.log.Debug("dropped datagram", "from", from, "err", err)

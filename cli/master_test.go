@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"bytes"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"hato/messenger"
+	"hato/protocol"
+	"hato/protocol/wire"
+)
+
+// --use-master ADDR[:PORT] sets the node's member master, port 2425 unless given; anything else is a
+// usage error that names the flag.
+func TestUseMasterFlag(t *testing.T) {
+	for arg, want := range map[string]string{"127.0.0.9": "127.0.0.9:2425", "127.0.0.9:2500": "127.0.0.9:2500"} {
+		var stderr bytes.Buffer
+		_, c := newFlags("list", localEnv("list", nil), &stderr)
+		if code, ok := c.parse([]string{"--profile", t.TempDir(), "--use-master", arg}, &stderr); !ok {
+			t.Fatalf("--use-master %s: exit %d %s", arg, code, stderr.String())
+		}
+		var pc protocol.Config
+		c.tune(nil)(&pc)
+		if pc.Master.String() != want {
+			t.Errorf("--use-master %s: Config.Master %v, want %s", arg, pc.Master, want)
+		}
+	}
+	_, c := newFlags("list", localEnv("list", nil), &bytes.Buffer{})
+	if c.tune(nil) != nil {
+		t.Error("without --use-master the node configuration is tuned")
+	}
+	// Inside a running Hato, the flag must name the master its node already has.
+	_, c = newFlags("list", localEnv("list", nil), &bytes.Buffer{})
+	c.fs.Parse([]string{"--use-master", "127.0.0.9"})
+	if f := c.differs(messenger.Settings{}, netip.AddrPort{}); f != "use-master" {
+		t.Errorf("a running Hato without a master: differs says %q", f)
+	}
+	if f := c.differs(messenger.Settings{}, netip.MustParseAddrPort("127.0.0.9:2425")); f != "" {
+		t.Errorf("a running Hato with that master: differs says %q", f)
+	}
+	for _, arg := range []string{"master.example", "::1", "10.0.0.1:0", "10.0.0.300"} {
+		code, _, errOut := run(t, list, "--use-master", arg)
+		if code != 2 || !strings.Contains(errOut, "use-master") {
+			t.Errorf("--use-master %s: exit %d, stderr %q", arg, code, errOut)
+		}
+	}
+}
+
+// hato serve --use-master: the master gets our BR_ENTRY by unicast, and a signed DIR_POLL once the
+// profile's keys are made.
+func TestServeUsesMaster(t *testing.T) {
+	port := freePort(t)
+	p, _ := strconv.Atoi(port)
+	master, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(netip.AddrPortFrom(netip.MustParseAddr("127.0.0.9"), uint16(p))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer master.Close()
+	startServe(t, "--bind", "127.0.0.2", "--port", port, "--user", "m1", "--use-master", "127.0.0.9:"+port)
+	var entry, poll bool
+	buf := make([]byte, 65535)
+	for deadline := time.Now().Add(15 * time.Second); !(entry && poll); {
+		master.SetReadDeadline(deadline)
+		n, _, err := master.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			t.Fatalf("master heard BR_ENTRY %v, DIR_POLL %v: %v", entry, poll, err)
+		}
+		if d, err := wire.ParseIPDict(buf[:n]); err == nil {
+			cmd, _ := d.Int("CMD")
+			uid, _ := d.Str("UID")
+			poll = poll || wire.Command(cmd) == wire.DirPoll && uid == "m1" && d.Has(wire.KeySign)
+			continue
+		}
+		if pk, err := wire.Parse(buf[:n]); err == nil && pk.Cmd.Mode() == wire.BrEntry && pk.User == "m1" {
+			entry = true
+		}
+	}
+}

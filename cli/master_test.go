@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"hato/messenger"
-	"hato/protocol"
 	"hato/protocol/wire"
 )
 
@@ -23,23 +22,17 @@ func TestUseMasterFlag(t *testing.T) {
 		if code, ok := c.parse([]string{"--profile", t.TempDir(), "--use-master", arg}, &stderr); !ok {
 			t.Fatalf("--use-master %s: exit %d %s", arg, code, stderr.String())
 		}
-		var pc protocol.Config
-		c.tune(nil)(&pc)
-		if pc.Master.String() != want {
-			t.Errorf("--use-master %s: Config.Master %v, want %s", arg, pc.Master, want)
+		if c.set.UseMaster != want {
+			t.Errorf("--use-master %s: setting %q, want %s", arg, c.set.UseMaster, want)
 		}
 	}
+	// Inside a running Hato, the flag must name the master it already has.
 	_, c := newFlags("list", localEnv("list", nil), &bytes.Buffer{})
-	if c.tune(nil) != nil {
-		t.Error("without --use-master the node configuration is tuned")
-	}
-	// Inside a running Hato, the flag must name the master its node already has.
-	_, c = newFlags("list", localEnv("list", nil), &bytes.Buffer{})
 	c.fs.Parse([]string{"--use-master", "127.0.0.9"})
-	if f := c.differs(messenger.Settings{}, netip.AddrPort{}); f != "use-master" {
+	if f := c.differs(messenger.Settings{}); f != "use-master" {
 		t.Errorf("a running Hato without a master: differs says %q", f)
 	}
-	if f := c.differs(messenger.Settings{}, netip.MustParseAddrPort("127.0.0.9:2425")); f != "" {
+	if f := c.differs(messenger.Settings{UseMaster: "127.0.0.9:2425"}); f != "" {
 		t.Errorf("a running Hato with that master: differs says %q", f)
 	}
 	for _, arg := range []string{"master.example", "::1", "10.0.0.1:0", "10.0.0.300"} {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/netip"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,9 +21,6 @@ type common struct {
 	flags   messenger.Settings
 	profile string // --profile as given; "" is the app's own profile
 	verbose bool
-	// master is --use-master. It is no messenger setting yet: it reaches the node through Tune, is not
-	// kept in the profile, and is compared with a running Hato's node configuration (tune, differs).
-	master netip.AddrPort
 
 	fs  *flag.FlagSet
 	env *env
@@ -77,7 +73,7 @@ func (c *common) register(fs *flag.FlagSet) {
 			if err != nil {
 				return err
 			}
-			c.master = a
+			c.flags.UseMaster = a.String()
 			return nil
 		})
 	fs.StringVar(&c.profile, "profile", "", "folder that keeps this Hato's settings, keys and history (default: the app's)")
@@ -149,6 +145,9 @@ func merge(saved, flags messenger.Settings, set map[string]bool) messenger.Setti
 	pick("user", &out.User, flags.User)
 	pick("host", &out.Host, flags.Host)
 	pick("codepage", &out.Codepage, flags.Codepage)
+	if set["use-master"] && flags.UseMaster != out.UseMaster {
+		out.UseMaster, out.MasterKey = flags.UseMaster, "" // another master: its key is learnt anew
+	}
 	if set["require-encryption"] {
 		out.RequireEncryption = flags.RequireEncryption
 	}
@@ -169,17 +168,14 @@ func (c *common) logger(stderr io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 }
 
-// tune adds to next what the flags set beyond messenger.Settings: the member master (--use-master).
-func (c *common) tune(next func(*protocol.Config)) func(*protocol.Config) {
-	if !c.master.IsValid() {
-		return next
+// sameMaster reports whether two member master settings name the same address ("a.b.c.d" is port 2425).
+func sameMaster(a, b string) bool {
+	pa, erra := protocol.ParseMasterAddr(a)
+	pb, errb := protocol.ParseMasterAddr(b)
+	if erra != nil || errb != nil {
+		return a == b
 	}
-	return func(pc *protocol.Config) {
-		pc.Master = c.master
-		if next != nil {
-			next(pc)
-		}
-	}
+	return pa == pb
 }
 
 // newFlags makes a subcommand's flag set with the common flags registered.
@@ -214,14 +210,13 @@ func (c *common) parse(args []string, stderr io.Writer) (code int, ok bool) {
 func (c *common) hato(ctx context.Context, cfg messenger.Config, stdout, stderr io.Writer) (h *messenger.Hato, stop func(), code int, forwarded bool) {
 	name := c.fs.Name()
 	if c.env.running != nil {
-		if f := c.differs(c.env.running.Settings(), c.env.running.Me().Master); f != "" {
+		if f := c.differs(c.env.running.Settings()); f != "" {
 			fmt.Fprintf(stderr, "%s: --%s: the running Hato of profile %s uses its own settings; change them there, or stop it first\n",
 				name, f, c.dir)
 			return nil, nil, 2, true
 		}
 		return c.env.running, func() {}, 0, false
 	}
-	cfg.Tune = c.tune(cfg.Tune)
 	for try := 0; ; try++ {
 		if code, ok := c.forward(ctx, stdout, stderr); ok {
 			return nil, nil, code, true
@@ -283,9 +278,8 @@ func (c *common) forward(ctx context.Context, stdout, stderr io.Writer) (code in
 	return code, true
 }
 
-// differs names the first node flag given whose value is not the running Hato's (runMaster: its node's
-// member master).
-func (c *common) differs(run messenger.Settings, runMaster netip.AddrPort) string {
+// differs names the first node flag given whose value is not the running Hato's.
+func (c *common) differs(run messenger.Settings) string {
 	given := c.given()
 	for _, f := range nodeFlags {
 		if !given[f] {
@@ -299,7 +293,7 @@ func (c *common) differs(run messenger.Settings, runMaster netip.AddrPort) strin
 			"codepage":           strings.EqualFold(c.flags.Codepage, run.Codepage) || (run.Codepage == "" && c.flags.Codepage == "cp932"),
 			"require-encryption": c.flags.RequireEncryption == run.RequireEncryption,
 			"fingerprint-name":   c.flags.FingerprintName == run.FingerprintName,
-			"use-master":         c.master == runMaster,
+			"use-master":         sameMaster(c.flags.UseMaster, run.UseMaster),
 		}[f]
 		if !same {
 			return f

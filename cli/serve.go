@@ -44,7 +44,7 @@ func serveIn(ctx context.Context, e *env, args []string, stdout, stderr io.Write
 		set.KeepNoLog = true
 	}
 	h, err := messenger.New(messenger.Config{Profile: c.dir, Settings: set, Logger: c.logger(stderr),
-		ProgressEvery: time.Second, Commands: Remote, Tune: c.tune(nil)})
+		ProgressEvery: time.Second, Commands: Remote})
 	if errors.Is(err, messenger.ErrRunning) {
 		// One Hato per profile: the running one (the app shows its window) stays the user's node.
 		if cl, derr := control.Dial(c.dir); derr == nil {

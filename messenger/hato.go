@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -334,8 +335,28 @@ func (h *Hato) onNodeEvent(ev protocol.Event) {
 		if !h.cfg.Window {
 			return
 		}
+	case protocol.EventMasterKey:
+		h.keepMasterKey(ev.Text)
 	}
 	h.events.publish(newMessageEvent(ev))
+}
+
+// keepMasterKey saves the fingerprint of the key the member master first signed with, so that a list
+// signed by another key is refused from now on, across restarts too. The running node pinned it already.
+func (h *Hato) keepMasterKey(fp string) {
+	h.mu.Lock()
+	if h.set.UseMaster == "" || strings.EqualFold(h.set.MasterKey, fp) {
+		h.mu.Unlock()
+		return
+	}
+	h.set.MasterKey = fp
+	set := h.set
+	h.mu.Unlock()
+	if h.cfg.Profile != "" {
+		if err := SaveSettings(h.cfg.Profile, set); err != nil {
+			h.log.Warn("the member master's key fingerprint not saved", "err", err)
+		}
+	}
 }
 
 // makeKeys makes the keys a first start lacks without holding anything up, keeps them in the profile

@@ -2,6 +2,7 @@ package messenger
 
 import (
 	"fmt"
+	"strings"
 
 	"hato/protocol"
 )
@@ -38,6 +39,9 @@ func (h *Hato) Apply(t Settings) error {
 	defer h.applyMu.Unlock()
 	h.mu.Lock()
 	old := h.set
+	if t.UseMaster != old.UseMaster && strings.EqualFold(t.MasterKey, old.MasterKey) {
+		t.MasterKey = "" // another master: its key is learnt anew
+	}
 	restart := old.needsRestart(t)
 	h.presence.Nick, h.presence.Group = t.Nick, t.Group // the new node announces them
 	h.mu.Unlock()

@@ -33,6 +33,11 @@ type Settings struct {
 	// 1 GiB; -1: none).
 	MaxFolderFiles int   `json:"max_folder_files,omitempty"`
 	KeepFreeMiB    int64 `json:"keep_free_mib,omitempty"`
+	// UseMaster is the member master ("a.b.c.d[:port]", draft-14 §10) whose signed site-wide host list
+	// we take; "" is none. MasterKey is the fingerprint of its key, kept from the first list it signed
+	// (or set by hand); a list signed by any other key is refused.
+	UseMaster string `json:"use_master,omitempty"`
+	MasterKey string `json:"master_key,omitempty"`
 }
 
 // keepFree is KeepFreeMiB as transfer.Fetcher.KeepFree takes it.
@@ -77,6 +82,14 @@ func (s Settings) Validate() error {
 		if strings.ContainsAny(f.v, ":\x00\a") {
 			return bad(f.name, "%q: ':' and control characters are not allowed", f.v)
 		}
+	}
+	if s.UseMaster != "" {
+		if _, err := protocol.ParseMasterAddr(s.UseMaster); err != nil {
+			return bad("use_master", "%v", err)
+		}
+	}
+	if k := s.MasterKey; k != "" && (len(k) != 16 || strings.Trim(strings.ToLower(k), "0123456789abcdef") != "") {
+		return bad("master_key", "%q is not a key fingerprint (16 hex digits)", k)
 	}
 	if s.MaxFolderFiles < 0 {
 		return bad("max_folder_files", "%d: give a number of files, or 0 for the default (100,000)", s.MaxFolderFiles)
@@ -123,6 +136,11 @@ func (s Settings) apply(cfg *protocol.Config) error {
 	}
 	cfg.RequireEncryption, cfg.FingerprintName = s.RequireEncryption, s.FingerprintName
 	cfg.RecordNoLog = s.KeepNoLog
+	cfg.Master, cfg.MasterKey = netip.AddrPort{}, ""
+	if s.UseMaster != "" {
+		cfg.Master, _ = protocol.ParseMasterAddr(s.UseMaster)
+		cfg.MasterKey = strings.ToLower(s.MasterKey)
+	}
 	return nil
 }
 
@@ -132,7 +150,8 @@ func (s Settings) apply(cfg *protocol.Config) error {
 func (s Settings) needsRestart(t Settings) bool {
 	return s.port() != t.port() || s.Bind != t.Bind || !slices.Equal(s.Broadcasts, t.Broadcasts) ||
 		s.Codepage != t.Codepage || s.User != t.User || s.Host != t.Host ||
-		s.FingerprintName != t.FingerprintName || s.RequireEncryption != t.RequireEncryption || s.KeepNoLog != t.KeepNoLog
+		s.FingerprintName != t.FingerprintName || s.RequireEncryption != t.RequireEncryption || s.KeepNoLog != t.KeepNoLog ||
+		s.UseMaster != t.UseMaster || !strings.EqualFold(s.MasterKey, t.MasterKey)
 }
 
 // errNoFingerprintProfile: a fingerprinted name must stay the same across starts, so the keys must be kept.

@@ -135,7 +135,8 @@ func (s *session) applySettings(t settings) error {
 	if err := t.validate(); err != nil {
 		return err
 	}
-	if err := s.h.Apply(t.core()); err != nil {
+	// Over the Hato's settings as they are now: the node may have changed some (the master's key).
+	if err := s.h.Apply(t.coreOver(s.h.Settings())); err != nil {
 		if se, ok := errors.AsType[*messenger.SettingError](err); ok {
 			return &settingError{Field: uiField(se.Field), Err: se.Err} // under the field to change
 		}

@@ -38,6 +38,9 @@ type settings struct {
 	Theme             string // "" follows the system, "light" or "dark"
 	KeepDays          int    // history kept this many days; 0 keeps everything
 	KeepNoLog         bool   // also keep messages whose sender asked for no log (NOLOGOPT), as WIN can
+	// profile is the profile's settings as loaded: what the window does not show (user and host names,
+	// disk limits, the member master) is kept from it as it is.
+	profile messenger.Settings
 }
 
 // Preference keys.
@@ -163,15 +166,22 @@ func (s settings) validate() error {
 }
 
 // core is the part of the settings the Hato runs with; call validate first.
-func (s settings) core() messenger.Settings {
+func (s settings) core() messenger.Settings { return s.coreOver(s.profile) }
+
+// coreOver is base with what the window sets: the rest of base (names given on the command line, the
+// disk limits, the member master and its pinned key) stays.
+func (s settings) coreOver(base messenger.Settings) messenger.Settings {
 	port, _ := strconv.Atoi(strings.TrimSpace(s.Port))
-	return messenger.Settings{Port: port, Bind: strings.TrimSpace(s.Bind), Nick: s.Nick, Group: s.Group,
-		Broadcasts: s.Broadcasts, Codepage: s.Codepage, RequireEncryption: s.RequireEncryption,
-		FingerprintName: s.FingerprintName, DownloadDir: s.DownloadDir, KeepNoLog: s.KeepNoLog}
+	c := base
+	c.Port, c.Bind, c.Nick, c.Group = port, strings.TrimSpace(s.Bind), s.Nick, s.Group
+	c.Broadcasts, c.Codepage, c.RequireEncryption = s.Broadcasts, s.Codepage, s.RequireEncryption
+	c.FingerprintName, c.DownloadDir, c.KeepNoLog = s.FingerprintName, s.DownloadDir, s.KeepNoLog
+	return c
 }
 
 // withCore takes the profile's part of the settings from c (user and host names stay in the profile).
 func (s settings) withCore(c messenger.Settings) settings {
+	s.profile = c
 	s.Nick, s.Group, s.Bind, s.Broadcasts = c.Nick, c.Group, c.Bind, c.Broadcasts
 	s.Port = strconv.Itoa(cmp.Or(c.Port, protocol.DefaultPort))
 	s.Codepage = cmp.Or(c.Codepage, "cp932")

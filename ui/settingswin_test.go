@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 
+	"hato/messenger"
 	"hato/protocol"
 	"hato/protocol/crypt"
 )
@@ -343,5 +344,29 @@ func TestSettingsWindowTheme(t *testing.T) {
 	test.Tap(w.save)
 	if ts.set.Theme != "" || a.Settings().Theme() != theme.DefaultTheme() {
 		t.Errorf("system theme: setting %q, theme %T", ts.set.Theme, a.Settings().Theme())
+	}
+}
+
+// Saving the window keeps what it does not show: the user name given on the command line, the disk
+// limits and the member master with its pinned key stay in the profile.
+func TestSettingsWindowKeepsTheRest(t *testing.T) {
+	tx := newTestSession(t, newTestApp(t), "127.0.0.2", testPort(t), func(s *settings) {
+		s.profile = messenger.Settings{User: "from-cli", MaxFolderFiles: 7, KeepFreeMiB: 5, UseMaster: "127.0.0.9:2425"}
+	})
+	if err := tx.h.Apply(func() messenger.Settings { s := tx.h.Settings(); s.MasterKey = "0123456789abcdef"; return s }()); err != nil {
+		t.Fatal(err)
+	}
+	w := newSettingsWindow(tx.session)
+	w.nick.SetText("新しい名前")
+	test.Tap(w.save)
+	if isOpen(w.window) {
+		t.Fatalf("save: %q", w.status.Text)
+	}
+	if s := tx.h.Settings(); s.Nick != "新しい名前" || s.User != "from-cli" || s.MaxFolderFiles != 7 || s.KeepFreeMiB != 5 ||
+		s.UseMaster != "127.0.0.9:2425" || s.MasterKey != "0123456789abcdef" {
+		t.Errorf("the settings after saving the window: %+v", s)
+	}
+	if s, err := messenger.LoadSettings(tx.h.Profile()); err != nil || s.User != "from-cli" || s.MasterKey != "0123456789abcdef" {
+		t.Errorf("the profile after saving the window: %+v %v", s, err)
 	}
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian/Ubuntu packages Hato needs, only those missing: `deps.sh run` for building and
-# running the app, `deps.sh test` for everything the tests use. Uses sudo when not root.
+# running the app, `deps.sh test` for everything the tests use, `deps.sh windows` for the Windows build
+# under Wine alone (make test-windows). Uses sudo when not root.
 set -euo pipefail
 
 # Building the desktop app: cgo headers for Fyne's GLFW/OpenGL driver (X11 and Wayland), and a CJK font:
@@ -21,11 +22,16 @@ build=(gcc pkg-config libgl1-mesa-dev libx11-dev libxext-dev libxrender-dev libx
 test=(iproute2 util-linux iptux xvfb xdotool dbus-daemon libglib2.0-bin at-spi2-core python3-pyatspi
   fonts-dejavu-core tar socat openssl xclip python3-xlib desktop-file-utils appstream dunst dbus-bin
   python3-gi gir1.2-gtk-3.0 haskell-gtk-sni-tray-utils gcc-mingw-w64-x86-64 xz-utils)
+# The Windows build under Wine (make test-windows): mingw cross-builds it and the stand-in
+# bcryptprimitives.dll, Wine runs it (64-bit only: wine64; no recommends, so no Mono, Gecko or fonts),
+# network namespaces hold it.
+windows=(iproute2 util-linux gcc-mingw-w64-x86-64 wine wine64)
 
 case "${1:-}" in
 run) want=("${build[@]}") ;;
-test) want=("${build[@]}" "${test[@]}") ;;
-*) echo "usage: $0 run|test" >&2; exit 2 ;;
+test) want=("${build[@]}" "${test[@]}" "${windows[@]}") ;;
+windows) want=("${windows[@]}") ;;
+*) echo "usage: $0 run|test|windows" >&2; exit 2 ;;
 esac
 
 missing=()

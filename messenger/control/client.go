@@ -177,7 +177,7 @@ func (c *Client) connect() (*net.UnixConn, error) {
 	switch {
 	case err == nil:
 		return conn, nil
-	case errors.Is(err, fs.ErrNotExist) || isRefused(err):
+	case errors.Is(err, fs.ErrNotExist) || isRefused(err) || noUnixSockets(err):
 		return nil, fmt.Errorf("control endpoint %s: %w", c.path, ErrNotRunning)
 	case errors.Is(err, fs.ErrPermission):
 		return nil, fmt.Errorf("control endpoint %s: %w: it belongs to another user", c.path, fs.ErrPermission)

@@ -33,3 +33,10 @@ func restrictSocket(string) error { return nil }
 func isRefused(err error) bool {
 	return errors.Is(err, windows.WSAECONNREFUSED)
 }
+
+// noUnixSockets reports whether err says that this Windows has no AF_UNIX sockets (WSAEAFNOSUPPORT):
+// Windows 10 before 1803, Windows Server 2016, the afunix driver switched off, Wine 8. No
+// control endpoint can exist there.
+func noUnixSockets(err error) bool {
+	return errors.Is(err, windows.WSAEAFNOSUPPORT)
+}

@@ -64,6 +64,10 @@ func Listen(dir string, h Handler) (*Server, error) {
 		return nil, err
 	}
 	ln, err := bind(path)
+	if err != nil && noUnixSockets(err) {
+		// No AF_UNIX here: the lock alone keeps the profile to one Hato; nothing can be handed to it.
+		return &Server{path: path, handler: h, lock: lock, timeout: requestTimeout}, nil
+	}
 	if err != nil {
 		lock.release()
 		return nil, err
@@ -100,6 +104,10 @@ func (s *Server) Serve(ctx context.Context) error {
 	if !s.serving.CompareAndSwap(false, true) {
 		return errors.New("control: Serve called twice")
 	}
+	if s.ln == nil {
+		<-ctx.Done()
+		return s.Close()
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -133,7 +141,10 @@ func (s *Server) Serve(ctx context.Context) error {
 // Close is for a server that is not served. It may be called more than once.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
-		err := s.ln.Close()
+		var err error
+		if s.ln != nil {
+			err = s.ln.Close()
+		}
 		if errors.Is(err, net.ErrClosed) {
 			err = nil
 		}

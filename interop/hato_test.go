@@ -93,9 +93,18 @@ func startServe(t *testing.T, h *netlab.Host, id identity, extra ...string) *ser
 	profile := t.TempDir()
 	args := append([]string{"serve", "--profile", profile}, id.flags()...)
 	args = append(args, extra...)
-	s := &server{name: fmt.Sprintf("hato serve on %s (%s)", h.IP, id.Nick), host: h, profile: profile,
-		changed: make(chan struct{}), exited: make(chan struct{})}
-	s.cmd = h.Command(context.Background(), bin, args...)
+	s := &server{name: fmt.Sprintf("hato serve on %s (%s)", h.IP, id.Nick), host: h, profile: profile}
+	s.start(t, h.Command(context.Background(), bin, args...))
+	s.wait(t, 10*time.Second, "the ready event", func(e event) bool { return e.Event == "ready" })
+	return s
+}
+
+// start runs cmd as the server's process: its JSON events are read as they come, and the test's end
+// kills its process group and waits for it.
+func (s *server) start(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	s.changed, s.exited = make(chan struct{}), make(chan struct{})
+	s.cmd = cmd
 	s.cmd.Stderr = &s.stderr
 	s.started = time.Now()
 	stdout, err := s.cmd.StdoutPipe()
@@ -117,8 +126,6 @@ func startServe(t *testing.T, h *netlab.Host, id identity, extra ...string) *ser
 		netlab.KillGroup(s.cmd)
 		<-s.exited
 	})
-	s.wait(t, 10*time.Second, "the ready event", func(e event) bool { return e.Event == "ready" })
-	return s
 }
 
 func (s *server) read(sc *bufio.Scanner) {

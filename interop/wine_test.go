@@ -18,7 +18,6 @@ package interop
 // control endpoint (a command handed to the running Hato of its profile) cannot be tested here.
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -278,30 +277,8 @@ func (w *winHost) serve(t *testing.T, profile string, id identity, extra ...stri
 	t.Helper()
 	args := append([]string{"serve", "--profile", winPath(profile)}, id.flags()...)
 	args = append(args, extra...)
-	s := &server{name: fmt.Sprintf("hato-cli.exe serve under Wine on %s (%s)", w.IP, id.Nick), host: w.Host, profile: profile,
-		changed: make(chan struct{}), exited: make(chan struct{})}
-	s.cmd = w.command(context.Background(), w.kit.cli, args...)
-	s.cmd.Stderr = &s.stderr
-	s.started = time.Now()
-	stdout, err := s.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatalf("%s: %v", s.name, err)
-	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatalf("%s: start: %v", s.name, err)
-	}
-	go s.read(bufio.NewScanner(stdout))
-	go func() {
-		err := s.cmd.Wait()
-		s.mu.Lock()
-		s.waitErr = err
-		s.mu.Unlock()
-		close(s.exited)
-	}()
-	t.Cleanup(func() {
-		netlab.KillGroup(s.cmd)
-		<-s.exited
-	})
+	s := &server{name: fmt.Sprintf("hato-cli.exe serve under Wine on %s (%s)", w.IP, id.Nick), host: w.Host, profile: profile}
+	s.start(t, w.command(context.Background(), w.kit.cli, args...))
 	s.wait(t, wineReady, "the ready event", func(e event) bool { return e.Event == "ready" })
 	return s
 }

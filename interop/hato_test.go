@@ -213,21 +213,27 @@ func (s *server) report() string {
 // stop sends SIGTERM and expects a clean exit (code 0) within 10 s.
 func (s *server) stop(t *testing.T) {
 	t.Helper()
-	if err := netlab.SignalGroup(s.cmd, syscall.SIGTERM); err != nil {
-		t.Fatalf("%s: SIGTERM: %v", s.name, err)
+	s.signalStop(t, syscall.SIGTERM, 10*time.Second)
+}
+
+// signalStop sends sig to the server's process group and expects a clean exit (code 0) within limit.
+func (s *server) signalStop(t *testing.T, sig syscall.Signal, limit time.Duration) {
+	t.Helper()
+	if err := netlab.SignalGroup(s.cmd, sig); err != nil {
+		t.Fatalf("%s: %v: %v", s.name, sig, err)
 	}
 	select {
 	case <-s.exited:
-	case <-time.After(10 * time.Second):
+	case <-time.After(limit):
 		netlab.KillGroup(s.cmd)
 		<-s.exited
-		t.Fatalf("%s did not exit within 10 s of SIGTERM\n%s", s.name, s.report())
+		t.Fatalf("%s did not exit within %v of %v\n%s", s.name, limit, sig, s.report())
 	}
 	s.mu.Lock()
 	err := s.waitErr
 	s.mu.Unlock()
 	if err != nil {
-		t.Errorf("%s: exit after SIGTERM: %v (want exit status 0)\n%s", s.name, err, s.report())
+		t.Errorf("%s: exit after %v: %v (want exit status 0)\n%s", s.name, sig, err, s.report())
 	}
 }
 

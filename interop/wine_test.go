@@ -287,22 +287,7 @@ func (w *winHost) serve(t *testing.T, profile string, id identity, extra ...stri
 // and expects exit code 0 and a last "stopped" event within 20 s.
 func interrupt(t *testing.T, s *server) {
 	t.Helper()
-	if err := netlab.SignalGroup(s.cmd, syscall.SIGINT); err != nil {
-		t.Fatalf("%s: SIGINT: %v", s.name, err)
-	}
-	select {
-	case <-s.exited:
-	case <-time.After(20 * time.Second):
-		netlab.KillGroup(s.cmd)
-		<-s.exited
-		t.Fatalf("%s did not exit within 20 s of SIGINT (Ctrl+C)\n%s", s.name, s.report())
-	}
-	s.mu.Lock()
-	err := s.waitErr
-	s.mu.Unlock()
-	if err != nil {
-		t.Errorf("%s: exit after Ctrl+C: %v (want exit status 0)\n%s", s.name, err, s.report())
-	}
+	s.signalStop(t, syscall.SIGINT, 20*time.Second)
 	if _, ok, _, _ := s.find(func(e event) bool { return e.Event == "stopped" }); !ok {
 		t.Errorf("%s: no stopped event after Ctrl+C\n%s", s.name, s.report())
 	}

@@ -171,39 +171,21 @@ func dirNetworks(nets []netip.Prefix) []wire.Dict {
 // with bind unspecified, those of every up, broadcast-capable, non-loopback interface; otherwise the
 // network that holds the bound address (a node bound to 127.0.0.2 is on lo's 127.0.0.0/8).
 func localNetworks(bind netip.Addr) []netip.Prefix {
-	ifaces, err := net.Interfaces()
-	if err != nil {
-		return nil
-	}
 	bound := bind.IsValid() && !bind.IsUnspecified()
+	want := lanInterface
+	if bound {
+		want = func(net.Flags) bool { return true }
+	}
 	var out []netip.Prefix
-	for _, ifc := range ifaces {
-		lan := ifc.Flags&net.FlagUp != 0 && ifc.Flags&net.FlagBroadcast != 0 && ifc.Flags&net.FlagLoopback == 0
-		if !bound && !lan {
+	for _, p := range interfaceNets(want) {
+		ones := p.Bits()
+		p = p.Masked()
+		// A WIN master shows a message box for a /0 or /32 network (mainwindir.cpp:UpdateSegs).
+		if ones == 0 || ones == 32 || bound && !p.Contains(bind) {
 			continue
 		}
-		addrs, err := ifc.Addrs()
-		if err != nil {
-			continue
-		}
-		for _, a := range addrs {
-			ipn, ok := a.(*net.IPNet)
-			if !ok {
-				continue
-			}
-			ip, ok := netip.AddrFromSlice(ipn.IP)
-			ones, bits := ipn.Mask.Size()
-			if !ok || !ip.Unmap().Is4() || bits != net.IPv4len*8 {
-				continue
-			}
-			p := netip.PrefixFrom(ip.Unmap(), ones).Masked()
-			// A WIN master shows a message box for a /0 or /32 network (mainwindir.cpp:UpdateSegs).
-			if ones == 0 || ones == 32 || bound && !p.Contains(bind) {
-				continue
-			}
-			if !slices.Contains(out, p) {
-				out = append(out, p)
-			}
+		if !slices.Contains(out, p) {
+			out = append(out, p)
 		}
 	}
 	return out

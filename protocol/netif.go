@@ -11,13 +11,34 @@ var limitedBroadcast = netip.AddrFrom4([4]byte{255, 255, 255, 255})
 // directedBroadcasts lists the broadcast address of every up, broadcast-capable IPv4 interface,
 // e.g. 192.168.1.255 for 192.168.1.10/24: some networks pass these where 255.255.255.255 is dropped.
 func directedBroadcasts() []netip.Addr {
+	var out []netip.Addr
+	for _, p := range interfaceNets(lanInterface) {
+		a, m := p.Addr().As4(), net.CIDRMask(p.Bits(), 32)
+		var b [4]byte
+		for i := range b {
+			b[i] = a[i] | ^m[i]
+		}
+		if bc := netip.AddrFrom4(b); bc != limitedBroadcast {
+			out = append(out, bc)
+		}
+	}
+	return out
+}
+
+// lanInterface accepts the interfaces a LAN is on: up, broadcast-capable, not loopback.
+func lanInterface(f net.Flags) bool {
+	return f&net.FlagUp != 0 && f&net.FlagBroadcast != 0 && f&net.FlagLoopback == 0
+}
+
+// interfaceNets lists the IPv4 addresses, with their prefix lengths, of the interfaces want accepts.
+func interfaceNets(want func(net.Flags) bool) []netip.Prefix {
 	ifaces, err := net.Interfaces()
 	if err != nil {
 		return nil
 	}
-	var out []netip.Addr
+	var out []netip.Prefix
 	for _, ifc := range ifaces {
-		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagBroadcast == 0 || ifc.Flags&net.FlagLoopback != 0 {
+		if !want(ifc.Flags) {
 			continue
 		}
 		addrs, err := ifc.Addrs()
@@ -29,16 +50,9 @@ func directedBroadcasts() []netip.Addr {
 			if !ok {
 				continue
 			}
-			ip4 := ipn.IP.To4()
-			if ip4 == nil || len(ipn.Mask) != net.IPv4len {
-				continue
-			}
-			var b [4]byte
-			for i := range b {
-				b[i] = ip4[i] | ^ipn.Mask[i]
-			}
-			if bc := netip.AddrFrom4(b); bc != limitedBroadcast {
-				out = append(out, bc)
+			ip, ok := netip.AddrFromSlice(ipn.IP)
+			if ones, bits := ipn.Mask.Size(); ok && ip.Unmap().Is4() && bits == net.IPv4len*8 {
+				out = append(out, netip.PrefixFrom(ip.Unmap(), ones))
 			}
 		}
 	}

@@ -28,6 +28,7 @@ type settingsWindow struct {
 
 	nick, group, absence        *widget.Entry
 	port, bind, broadcasts      *widget.Entry
+	master                      *widget.Entry // the member master's address
 	codepage, theme             *widget.Select
 	keep                        *widget.Select // how long the history is kept
 	keepNoLog                   *widget.Check  // keep messages whose sender asked for no log
@@ -74,6 +75,8 @@ func (w *settingsWindow) buildUI() {
 	w.bind.OnChanged = func(string) { w.showError("bind", w.checkBind(w.bind.Text)) }
 	w.broadcasts = newEntry(true)
 	w.broadcasts.PlaceHolder = "192.168.1.255\n10.0.0.0/24\n172.16.0.10-20"
+	w.master = newEntry(false)
+	w.master.PlaceHolder = lang.L("None")
 	labels := make([]string, len(codepages))
 	for i, c := range codepages {
 		labels[i] = lang.L(c.label)
@@ -120,7 +123,7 @@ func (w *settingsWindow) buildUI() {
 	w.status.Hide()
 	// Editing a field takes back what the last Save said about it ("Not saved").
 	for name, e := range map[string]*widget.Entry{"nick": w.nick, "group": w.group, "absence": w.absence, "port": w.port,
-		"bind": w.bind, "broadcasts": w.broadcasts, "downloads": w.downloads, "password": w.password} {
+		"bind": w.bind, "broadcasts": w.broadcasts, "master": w.master, "downloads": w.downloads, "password": w.password} {
 		live := e.OnChanged
 		e.OnChanged = func(text string) {
 			w.onEdited(name)
@@ -143,6 +146,8 @@ func (w *settingsWindow) buildUI() {
 			HintText: lang.L("One per line: IP[:PORT], CIDR or a.b.c.d-e")},
 		{Text: lang.L("Legacy code page"), Widget: w.field("codepage", w.codepage),
 			HintText: lang.L("For peers that do not speak UTF-8")},
+		{Text: lang.L("Member master"), Widget: w.field("master", w.master),
+			HintText: lang.L("Address of the member master that lists the whole site (IP Messenger's directory)")},
 	}}
 	files := &widget.Form{Items: []*widget.FormItem{
 		{Text: lang.L("Download folder"), Widget: w.field("downloads", container.NewBorder(nil, nil, nil, w.choose, w.downloads))},
@@ -236,6 +241,7 @@ func (w *settingsWindow) load(t settings) {
 	w.absence.SetText(strings.Join(t.AbsencePresets, "\n"))
 	w.port.SetText(t.Port)
 	w.bind.SetText(t.Bind)
+	w.master.SetText(t.Master)
 	w.broadcasts.SetText(strings.Join(t.Broadcasts, "\n"))
 	if cp, err := wire.ParseCodepage(t.Codepage); err == nil {
 		if i := slices.IndexFunc(codepages, func(c struct{ name, label string }) bool { return c.name == cp.String() }); i >= 0 {
@@ -265,6 +271,7 @@ func (w *settingsWindow) settings() (settings, error) {
 	t.Port = strings.TrimSpace(w.port.Text)
 	t.Bind = strings.TrimSpace(w.bind.Text)
 	t.Broadcasts = lines(w.broadcasts.Text)
+	t.Master = strings.TrimSpace(w.master.Text)
 	t.Codepage = ""
 	if i := w.codepage.SelectedIndex(); i >= 0 {
 		t.Codepage = codepages[i].name

@@ -352,6 +352,7 @@ func TestSettingsWindowTheme(t *testing.T) {
 func TestSettingsWindowKeepsTheRest(t *testing.T) {
 	tx := newTestSession(t, newTestApp(t), "127.0.0.2", testPort(t), func(s *settings) {
 		s.profile = messenger.Settings{User: "from-cli", MaxFolderFiles: 7, KeepFreeMiB: 5, UseMaster: "127.0.0.9:2425"}
+		s.Master = s.profile.UseMaster // as loadProfileSettings shows it
 	})
 	if err := tx.h.Apply(func() messenger.Settings { s := tx.h.Settings(); s.MasterKey = "0123456789abcdef"; return s }()); err != nil {
 		t.Fatal(err)
@@ -368,5 +369,27 @@ func TestSettingsWindowKeepsTheRest(t *testing.T) {
 	}
 	if s, err := messenger.LoadSettings(tx.h.Profile()); err != nil || s.User != "from-cli" || s.MasterKey != "0123456789abcdef" {
 		t.Errorf("the profile after saving the window: %+v %v", s, err)
+	}
+}
+
+// The member master is set in the window: the node polls it; a bad address is shown under the field.
+func TestSettingsWindowMemberMaster(t *testing.T) {
+	tx := newTestSession(t, newTestApp(t), "127.0.0.2", testPort(t), nil)
+	w := newSettingsWindow(tx.session)
+	w.master.SetText("host.example")
+	test.Tap(w.save)
+	if !isOpen(w.window) || w.errs["master"] == nil || !w.errs["master"].Visible() {
+		t.Fatalf("a bad master address was saved or not shown under its field (status %q)", w.status.Text)
+	}
+	w.master.SetText(" 127.0.0.9 ")
+	test.Tap(w.save)
+	if isOpen(w.window) {
+		t.Fatalf("save: %q", w.status.Text)
+	}
+	if got := tx.h.Node().Config().Master.String(); got != "127.0.0.9:2425" || tx.h.Settings().UseMaster != "127.0.0.9" {
+		t.Errorf("the node's master %q, setting %q", got, tx.h.Settings().UseMaster)
+	}
+	if again := newSettingsWindow(tx.session); again.master.Text != "127.0.0.9" {
+		t.Errorf("the window shows the master as %q", again.master.Text)
 	}
 }

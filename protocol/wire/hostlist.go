@@ -14,9 +14,16 @@ type ListEntry struct {
 	User, Host  string
 	Status      Command // the host's entry command and options; 0 or BR_EXIT means "gone"
 	Addr        string  // dotted IPv4
-	Port        int
+	Port        int     // the port itself; on the wire its two bytes are swapped (see listPort)
 	Nick, Group string
 }
+
+// listPort turns a port into its wire form in a host list and back: Windows writes the port in network
+// byte order read as a little-endian number (MakeHostListStr prints htons(portNo), and AddHostListCore
+// reads htons(atoi(field)); v3.00 printed the raw sin_port), so 2425 travels as "30985" between any two
+// Windows clients, which all run on little-endian machines. INTEROP.md §3.2's "2425" does not match the
+// source of any version.
+func listPort(p uint16) uint16 { return p<<8 | p>>8 }
 
 const (
 	listSep    = '\a'
@@ -25,7 +32,8 @@ const (
 )
 
 // ParseAnsList reads an ANSLIST payload: "%5d\a%5d\a" (next start index, 0 when this is the last page;
-// number of rows), then per host "user\ahost\astatus\aIP\aport\anick\agroup\a", "\b" for an empty field.
+// number of rows), then per host "user\ahost\astatus\aIP\aport\anick\agroup\a", "\b" for an empty field
+// (the port byte-swapped: see listPort).
 //
 // The rows present count, whatever the header's number says: each row is self-delimiting, and a writer
 // that miscounts still sent the rows. A missing final '\a' is accepted. On a bad row ParseAnsList stops
@@ -89,7 +97,7 @@ func listEntry(f [listFields][]byte) (ListEntry, error) {
 	}
 	return ListEntry{
 		User: unempty(f[0]), Host: unempty(f[1]), Status: Command(status), Addr: string(f[3]),
-		Port: int(port), Nick: unempty(f[5]), Group: unempty(f[6]),
+		Port: int(listPort(uint16(port))), Nick: unempty(f[5]), Group: unempty(f[6]),
 	}, nil
 }
 
@@ -174,7 +182,7 @@ func appendListRow(dst []byte, e ListEntry) []byte {
 	dst = strconv.AppendUint(dst, uint64(e.Status), 10)
 	dst = append(dst, listSep)
 	dst = appendListField(dst, e.Addr)
-	dst = strconv.AppendInt(dst, int64(e.Port), 10)
+	dst = strconv.AppendUint(dst, uint64(listPort(uint16(e.Port))), 10)
 	dst = append(dst, listSep)
 	dst = appendListField(dst, e.Nick)
 	return appendListField(dst, e.Group)

@@ -7,6 +7,7 @@ import (
 	"testing"
 )
 
+// Ports travel byte-swapped, as Windows writes them: 2425 is "30985", 2426 "31241" (listPort).
 var taroRow = ListEntry{User: "taro", Host: "PC01", Status: 16777473, Addr: "192.168.0.5", Port: 2425, Nick: "Taro", Group: "Dev"}
 
 func TestAnsListWindowsExample(t *testing.T) {
@@ -35,16 +36,16 @@ func TestParseAnsList(t *testing.T) {
 	}{
 		{"empty list", "    0\a    0\a", 0, []ListEntry{}},
 		{"empty list without final separator", "    0\a    0", 0, []ListEntry{}},
-		{"unpadded numbers", "0\a1\ataro\aPC01\a16777473\a192.168.0.5\a2425\aTaro\aDev\a", 0, []ListEntry{taroRow}},
-		{"more to come", "  100\a    2\ataro\aPC01\a16777473\a192.168.0.5\a2425\aTaro\aDev\ajiro\aPC02\a257\a10.0.0.2\a2426\a\b\a\b\a",
+		{"unpadded numbers", "0\a1\ataro\aPC01\a16777473\a192.168.0.5\a30985\aTaro\aDev\a", 0, []ListEntry{taroRow}},
+		{"more to come", "  100\a    2\ataro\aPC01\a16777473\a192.168.0.5\a30985\aTaro\aDev\ajiro\aPC02\a257\a10.0.0.2\a31241\a\b\a\b\a",
 			100, []ListEntry{taroRow, jiro}},
-		{"missing final separator", "    0\a    1\ajiro\aPC02\a257\a10.0.0.2\a2426\a\b\a\b", 0, []ListEntry{jiro}},
-		{"empty fields written empty", "    0\a    1\ajiro\aPC02\a257\a10.0.0.2\a2426\a\a\a", 0, []ListEntry{jiro}},
-		{"count says more than present", "    0\a    5\ataro\aPC01\a16777473\a192.168.0.5\a2425\aTaro\aDev\a", 0, []ListEntry{taroRow}},
-		{"count says fewer than present", "    0\a    0\ataro\aPC01\a16777473\a192.168.0.5\a2425\aTaro\aDev\a", 0, []ListEntry{taroRow}},
-		{"names with spaces and colons", "    0\a    1\ajiro\aPC02\a257\a10.0.0.2\a2426\aJ: Ji\aQA team\a", 0,
+		{"missing final separator", "    0\a    1\ajiro\aPC02\a257\a10.0.0.2\a31241\a\b\a\b", 0, []ListEntry{jiro}},
+		{"empty fields written empty", "    0\a    1\ajiro\aPC02\a257\a10.0.0.2\a31241\a\a\a", 0, []ListEntry{jiro}},
+		{"count says more than present", "    0\a    5\ataro\aPC01\a16777473\a192.168.0.5\a30985\aTaro\aDev\a", 0, []ListEntry{taroRow}},
+		{"count says fewer than present", "    0\a    0\ataro\aPC01\a16777473\a192.168.0.5\a30985\aTaro\aDev\a", 0, []ListEntry{taroRow}},
+		{"names with spaces and colons", "    0\a    1\ajiro\aPC02\a257\a10.0.0.2\a31241\aJ: Ji\aQA team\a", 0,
 			[]ListEntry{{User: "jiro", Host: "PC02", Status: 257, Addr: "10.0.0.2", Port: 2426, Nick: "J: Ji", Group: "QA team"}}},
-		{"gone host", "    0\a    1\ajiro\aPC02\a0\a10.0.0.2\a2425\a\b\a\b\a", 0,
+		{"gone host", "    0\a    1\ajiro\aPC02\a0\a10.0.0.2\a30985\a\b\a\b\a", 0,
 			[]ListEntry{{User: "jiro", Host: "PC02", Addr: "10.0.0.2", Port: 2425}}},
 	}
 	for _, c := range cases {
@@ -56,7 +57,7 @@ func TestParseAnsList(t *testing.T) {
 }
 
 func TestAnsListErrors(t *testing.T) {
-	const good = "taro\aPC01\a16777473\a192.168.0.5\a2425\aTaro\aDev\a"
+	const good = "taro\aPC01\a16777473\a192.168.0.5\a30985\aTaro\aDev\a"
 	cases := []struct {
 		ext, want string
 		rows      int
@@ -66,20 +67,20 @@ func TestAnsListErrors(t *testing.T) {
 		{"x\a1\a", `anslist: next index "x"`, 0},
 		{"-1\a1\a", `next index "-1"`, 0},
 		{"    0\a    x\a", `anslist: count "    x"`, 0},
-		{"    0\a    1\ata\aho\ax\a1.2.3.4\a2425\a\b\a\b\a", `anslist entry 0: status "x"`, 0},
-		{"    0\a    1\ata\aho\a\a1.2.3.4\a2425\a\b\a\b\a", `anslist entry 0: status ""`, 0},
-		{"    0\a    1\ata\aho\a4294967296\a1.2.3.4\a2425\a\b\a\b\a", "entry 0: status", 0},
+		{"    0\a    1\ata\aho\ax\a1.2.3.4\a30985\a\b\a\b\a", `anslist entry 0: status "x"`, 0},
+		{"    0\a    1\ata\aho\a\a1.2.3.4\a30985\a\b\a\b\a", `anslist entry 0: status ""`, 0},
+		{"    0\a    1\ata\aho\a4294967296\a1.2.3.4\a30985\a\b\a\b\a", "entry 0: status", 0},
 		{"    0\a    2\a" + good + "a\ah\a1\a1.2.3.4\a99999\a\b\a\b\a", `anslist entry 1: port "99999"`, 1},
 		{"    0\a    1\aa\ah\a1\a1.2.3.4\a-1\a\b\a\b\a", `entry 0: port "-1"`, 0},
 		{"    0\a    1\aa\ah\a1\a1.2.3.4\a\b\a\b\a\b\a", "entry 0: port", 0},
-		{"    0\a    1\aa\ah\a1\a1.2.3\a2425\a\b\a\b\a", `entry 0: address "1.2.3"`, 0},
-		{"    0\a    1\aa\ah\a1\a1.2.3.256\a2425\a\b\a\b\a", "entry 0: address", 0},
-		{"    0\a    1\aa\ah\a1\a01.2.3.4\a2425\a\b\a\b\a", "entry 0: address", 0},
-		{"    0\a    1\aa\ah\a1\a1.2.3.4.5\a2425\a\b\a\b\a", "entry 0: address", 0},
-		{"    0\a    1\aa\ah\a1\a::1\a2425\a\b\a\b\a", "entry 0: address", 0},
-		{"    0\a    1\aa\ah\a1\a\b\a2425\a\b\a\b\a", "entry 0: address", 0},
+		{"    0\a    1\aa\ah\a1\a1.2.3\a30985\a\b\a\b\a", `entry 0: address "1.2.3"`, 0},
+		{"    0\a    1\aa\ah\a1\a1.2.3.256\a30985\a\b\a\b\a", "entry 0: address", 0},
+		{"    0\a    1\aa\ah\a1\a01.2.3.4\a30985\a\b\a\b\a", "entry 0: address", 0},
+		{"    0\a    1\aa\ah\a1\a1.2.3.4.5\a30985\a\b\a\b\a", "entry 0: address", 0},
+		{"    0\a    1\aa\ah\a1\a::1\a30985\a\b\a\b\a", "entry 0: address", 0},
+		{"    0\a    1\aa\ah\a1\a\b\a30985\a\b\a\b\a", "entry 0: address", 0},
 		{"    0\a    2\a" + good + "b\ah2\a", "anslist entry 1: status: missing (row has 2 of 7 fields)", 1},
-		{"    0\a    2\a" + good + "b\ah2\a1\a1.2.3.4\a2425\anick", "anslist entry 1: group: missing", 1},
+		{"    0\a    2\a" + good + "b\ah2\a1\a1.2.3.4\a30985\anick", "anslist entry 1: group: missing", 1},
 	}
 	for _, c := range cases {
 		_, rows, err := ParseAnsList([]byte(c.ext))
@@ -98,7 +99,7 @@ func TestAnsListPage(t *testing.T) {
 		{User: "u", Host: "h", Status: 0, Addr: "10.0.0.2", Port: 1, Nick: "\b", Group: "g"},
 	}
 	page, next := AnsListPage(rows, 0, 32768)
-	want := "    0\a    2\aa b\ah\a1\a10.0.0.1\a2425\a\b\a\b\au\ah\a0\a10.0.0.2\a1\a\b\ag\a"
+	want := "    0\a    2\aa b\ah\a1\a10.0.0.1\a30985\a\b\a\b\au\ah\a0\a10.0.0.2\a256\a\b\ag\a"
 	if string(page) != want || next != 0 {
 		t.Errorf("page %q next %d\nwant %q", page, next, want)
 	}

@@ -187,7 +187,9 @@ var packetVectors = []struct {
 		want: Packet{Version: "1@shiyeline", No: 12, User: "\xd5\xc5\xc8\xfd", Host: "PC-01", Cmd: BrEntry, Msg: []byte("\xd5\xc5\xc8\xfd"), Extra: []byte("\xbf\xaa\xb7\xa2")}},
 }
 
-const ansListExample = "    0\a    1\ataro\aPC01\a16777473\a192.168.0.5\a2425\aTaro\aDev\a"
+// ansListExample is INTEROP.md §5.3's ANSLIST (derived there from Windows' source, not captured) with
+// the port as MakeHostListStr really prints it: htons(2425) = 30985 (see listPort).
+const ansListExample = "    0\a    1\ataro\aPC01\a16777473\a192.168.0.5\a30985\aTaro\aDev\a"
 
 func TestParseVectors(t *testing.T) {
 	for _, v := range packetVectors {

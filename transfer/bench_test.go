@@ -235,28 +235,15 @@ type benchSaved struct {
 
 func benchWatchSaved(b *testing.B, f *Fetcher) *benchSaved {
 	s := &benchSaved{}
-	ctx, cancel := context.WithCancel(context.Background())
-	events := make(chan Event, 64)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			select {
-			case ev := <-events:
-				switch {
-				case ev.Kind != EventSaved:
-				case ev.Encrypted:
-					s.enc.Add(1)
-				default:
-					s.plain.Add(1)
-				}
-			case <-ctx.Done():
-				return
-			}
+	benchReadEvents(b, f, func(ev Event) {
+		switch {
+		case ev.Kind != EventSaved:
+		case ev.Encrypted:
+			s.enc.Add(1)
+		default:
+			s.plain.Add(1)
 		}
-	}()
-	f.Events = events
-	b.Cleanup(func() { cancel(); <-done })
+	})
 	return s
 }
 
@@ -371,7 +358,10 @@ func benchAlternateNamed(b *testing.B, unit, name, baseName string, warm bool, h
 // benchDiscardEvents gives f an events reader that only takes them, as a consumer that keeps up would: the
 // test peers' reader keeps every event for the tests to look at, in a growing slice whose copying and
 // garbage collection the benchmark would time too.
-func benchDiscardEvents(b *testing.B, f *Fetcher) {
+func benchDiscardEvents(b *testing.B, f *Fetcher) { benchReadEvents(b, f, func(Event) {}) }
+
+// benchReadEvents gives f an events reader that hands each event to take, until the benchmark ends.
+func benchReadEvents(b *testing.B, f *Fetcher, take func(Event)) {
 	ctx, cancel := context.WithCancel(context.Background())
 	events := make(chan Event, 64)
 	done := make(chan struct{})
@@ -379,7 +369,8 @@ func benchDiscardEvents(b *testing.B, f *Fetcher) {
 		defer close(done)
 		for {
 			select {
-			case <-events:
+			case ev := <-events:
+				take(ev)
 			case <-ctx.Done():
 				return
 			}

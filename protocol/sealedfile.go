@@ -96,14 +96,13 @@ func (n *Node) openFileRequest(ctx context.Context, req *FileRequest, header str
 		return
 	}
 	req.Plain = string(plain)
-	var fps []string
-	if _, fp, ok := crypt.SplitFingerprintName(header); ok {
-		fps = append(fps, fp)
-	}
 	req.Verify = func(ctx context.Context, h Host) error {
 		hh := n.known(h)
-		if _, fp, ok := crypt.SplitFingerprintName(hh.User); ok {
-			fps = append(fps, fp)
+		var fps []string // the fingerprints the names carry: the key must match each
+		for _, user := range []string{header, hh.User} {
+			if _, fp, ok := crypt.SplitFingerprintName(user); ok {
+				fps = append(fps, fp)
+			}
 		}
 		kctx, cancel := context.WithTimeout(ctx, n.cfg.KeyInterval*time.Duration(n.cfg.KeyTries))
 		defer cancel()

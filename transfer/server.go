@@ -219,26 +219,14 @@ func (s *Server) ServeFile(ctx context.Context, req protocol.FileRequest) {
 	} else {
 		ev.Host = protocol.Host{User: req.User, Host: req.Host, Addr: req.From}
 	}
-	sealed, unverified, err := s.unseal(ctx, req)
+	sealed, stream, unverified, err := s.unseal(ctx, req)
 	var src Source
 	var r *recipient
 	args := sealed.RequestArgs
 	if err == nil {
 		src, r, err = s.admitWaiting(ctx, req, sealed, unverified)
 	}
-	ev.Packet, ev.File, ev.Offset = args.Packet, src.File, args.Offset
-	var stream cipher.Stream
-	if err == nil && sealed.Encrypted() {
-		// The counter starts from the header's packet number, as Windows' sender does; Windows' and
-		// Hato's receivers put the same number in the plaintext.
-		stream, err = crypt.FileStream(sealed.Key, req.Packet.No, args.Offset)
-		if err != nil {
-			s.mu.Lock()
-			r.state[src.ID] = stateIdle
-			s.mu.Unlock()
-		}
-	}
-	ev.Encrypted = stream != nil
+	ev.Packet, ev.File, ev.Offset, ev.Encrypted = args.Packet, src.File, args.Offset, stream != nil
 	if err != nil {
 		ev.Kind, ev.Err = EventRefused, err
 		s.cfg.Logger.Info("file request refused", "from", req.From, "err", err)
@@ -284,10 +272,10 @@ var errBusy = errors.New("already being fetched")
 // like a plain request, and its data still goes encrypted (Windows sends such a requester the data in
 // the clear). What our node's policy refuses is refused here: requests in the clear under
 // RequireEncryption, and requests whose data would go in the clear.
-func (s *Server) unseal(ctx context.Context, req protocol.FileRequest) (a SealedArgs, unverified, err error) {
+func (s *Server) unseal(ctx context.Context, req protocol.FileRequest) (a SealedArgs, stream cipher.Stream, unverified, err error) {
 	mode := req.Packet.Cmd.Mode()
 	if mode != wire.GetFileData && mode != wire.GetDirFiles {
-		return a, nil, fmt.Errorf("command %s is not a file request", req.Packet.Cmd)
+		return a, nil, nil, fmt.Errorf("command %s is not a file request", req.Packet.Cmd)
 	}
 	if !req.Sealed {
 		args, err := ParseRequestArgs(string(req.Packet.Msg))
@@ -299,13 +287,13 @@ func (s *Server) unseal(ctx context.Context, req protocol.FileRequest) (a Sealed
 			err = fmt.Errorf("%s@%s asked in the clear, and files are served only encrypted (encryption is required)",
 				req.User, req.Host)
 		}
-		return SealedArgs{RequestArgs: args}, nil, err
+		return SealedArgs{RequestArgs: args}, nil, nil, err
 	}
 	if req.OpenErr != nil {
-		return a, nil, req.OpenErr
+		return a, nil, nil, req.OpenErr
 	}
 	if a, err = ParseSealedArgs(req.Plain); err != nil {
-		return a, nil, fmt.Errorf("encrypted request: %w", err)
+		return a, nil, nil, fmt.Errorf("encrypted request: %w", err)
 	}
 	if !a.HasReqNo {
 		a.ReqNo = req.Packet.No
@@ -318,7 +306,7 @@ func (s *Server) unseal(ctx context.Context, req protocol.FileRequest) (a Sealed
 			req.User, req.Host)
 	}
 	if err != nil {
-		return a, nil, fmt.Errorf("encrypted request: %w", err)
+		return a, nil, nil, fmt.Errorf("encrypted request: %w", err)
 	}
 	s.mu.Lock()
 	var claimed *protocol.Host
@@ -330,12 +318,19 @@ func (s *Server) unseal(ctx context.Context, req protocol.FileRequest) (a Sealed
 	}
 	s.mu.Unlock()
 	if claimed == nil {
-		return a, nil, nil // admit says why: no such offer, or not a recipient
+		return a, nil, nil, nil // admit says why: no such offer, or not a recipient
+	}
+	if a.Encrypted() {
+		// The counter starts from the header's packet number, as Windows' sender does; Windows' and
+		// Hato's receivers put the same number in the plaintext.
+		if stream, err = crypt.FileStream(a.Key, req.Packet.No, a.Offset); err != nil {
+			return a, nil, nil, fmt.Errorf("encrypted request: %w", err)
+		}
 	}
 	if err := req.Verify(ctx, *claimed); err != nil {
-		return a, fmt.Errorf("signature not verified: %w", err), nil
+		return a, stream, fmt.Errorf("signature not verified: %w", err), nil
 	}
-	return a, nil, nil
+	return a, stream, nil, nil
 }
 
 // admitWaiting is admit, waiting up to busyWait while the file is busy for that recipient.

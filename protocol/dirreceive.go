@@ -221,7 +221,7 @@ func (n *Node) applyDirList(d *wire.Dict, no uint32) (why string) {
 	return ""
 }
 
-// mergeHearsay takes a host another node told us about. Like a host-list row (mergeListRow) it adds
+// mergeHearsay takes a host another node told us about (a host-list row, a master's list). It adds
 // hosts we never heard of and updates (or, gone, removes) hosts we know only from hearsay, but never
 // changes a host heard directly, nor moves a known host's address. A new host is not added to a full
 // table: hearsay never pushes out a host heard directly. It reports false only for that case.

@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -155,34 +154,11 @@ func (n *Node) mergeListRow(r wire.ListEntry, p wire.Packet, now time.Time) {
 	if err != nil || !ip.Is4() || r.Port <= 0 || r.Port > 65535 {
 		return
 	}
-	addr := netip.AddrPortFrom(ip, uint16(r.Port))
 	h := Host{
 		User: n.decode([]byte(r.User), p, nil), Host: n.decode([]byte(r.Host), p, nil),
 		Nick: n.decode([]byte(r.Nick), p, nil), Group: n.decode([]byte(r.Group), p, nil),
-		Addr: addr, Caps: r.Status.Opts(), Absent: r.Status.Has(wire.AbsenceOpt), Seen: now, Entry: true,
+		Addr: netip.AddrPortFrom(ip, uint16(r.Port)), Caps: r.Status.Opts(), Absent: r.Status.Has(wire.AbsenceOpt),
+		Seen: now, Entry: true,
 	}
-	if n.self(addr) || (h.User == n.cfg.User && h.Host == n.cfg.Host && addr.Port() == n.addr.Port()) {
-		return
-	}
-	gone := r.Status == 0 || r.Status.Mode() == wire.BrExit
-	if fingerprinted(h.User) && !h.Caps.Has(wire.EncryptOpt) && !gone {
-		n.reject(h, p.No, fmt.Sprintf("host list row: fingerprinted user %q without ENCRYPTOPT (spoofed name)", h.User))
-		return
-	}
-	n.mu.Lock()
-	e, other := n.hosts.entry(h.key()), n.hosts.byAddr[addr]
-	hearsay := e == nil && other == nil || e != nil && e == other && !e.direct && e.Addr == addr
-	if !hearsay || gone {
-		var evs []Event
-		if hearsay && e != nil {
-			old, _ := n.hosts.remove(e.key())
-			n.forgetHostLocked(old)
-			evs = append(evs, Event{Kind: EventHostLeft, Host: old})
-		}
-		n.mu.Unlock()
-		n.emitAll(evs)
-		return
-	}
-	n.mu.Unlock()
-	n.learn(h)
+	n.mergeHearsay(h, r.Status == 0 || r.Status.Mode() == wire.BrExit, p.No, "host list row")
 }

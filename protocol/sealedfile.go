@@ -83,6 +83,15 @@ func (n *Node) openFileRequest(ctx context.Context, req *FileRequest, header str
 		req.OpenErr = errors.New("encrypted request: not signed")
 		return
 	}
+	// The RSA work is paid from the same per-source budget as encrypted messages: a stream of bogus
+	// sealed requests from one address costs what a stream of bogus messages does.
+	n.mu.Lock()
+	allowed := n.decrypts.allow(req.From.Addr(), time.Now())
+	n.mu.Unlock()
+	if !allowed {
+		req.OpenErr = errors.New("encrypted request: too many from this address, not decrypted")
+		return
+	}
 	select {
 	case n.decryptSem <- struct{}{}:
 	case <-ctx.Done():

@@ -377,3 +377,41 @@ func TestEncryptedInlineImage(t *testing.T) {
 		t.Error("the picture was served in the clear")
 	}
 }
+
+// Sealed requests cost an RSA decryption each: one address gets the same budget as for encrypted
+// messages (a burst, then a steady rate), and what goes beyond is refused without decrypting.
+func TestSealedRequestsBudget(t *testing.T) {
+	a, b := keyedPair(t)
+	no := offerTo(t, a, b, sourceFiles(t, []byte("x")))
+	req, _, _ := sealedRequest(t, b, b.waitHost(t, a.node.Addr().String()), wire.GetFileData, no, 0)
+	p, _ := wire.Parse(req)
+	m, err := crypt.ParseMessage(p.Msg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Key[10] ^= 0xff // decrypts to nothing: the RSA work is done, then it fails
+	p.Msg = crypt.AppendMessage(nil, m)
+	bogus := p.Bytes()
+	const sent = 200
+	start := time.Now()
+	for range sent {
+		rawFetch(t, "127.0.0.4", a.node.Addr(), bogus)
+	}
+	// protocol's budget for decryptions per source: a burst of 64, then 32 a second.
+	allowed := 64 + 32*time.Since(start).Seconds() + 5
+	if allowed >= sent {
+		t.Skipf("sending took %v: the budget allows all %d", time.Since(start), sent)
+	}
+	a.waitTransfer(t, EventRefused, func(ev Event) bool {
+		return ev.Err != nil && strings.Contains(ev.Err.Error(), "too many from this address")
+	})
+	decrypted := 0
+	for _, ev := range a.transferEvents(EventRefused) {
+		if strings.Contains(ev.Err.Error(), "encrypted request: decrypt") {
+			decrypted++
+		}
+	}
+	if float64(decrypted) > allowed {
+		t.Errorf("%d of %d bogus sealed requests from one address were decrypted, budget %.0f", decrypted, sent, allowed)
+	}
+}

@@ -73,11 +73,16 @@ type recvFile struct {
 	stop      func() // cancels the running fetch
 	saved     string // where it was saved
 	encrypted bool   // its data came encrypted (the fetcher's events say so)
+	told      bool   // an event of this fetch said whether: until then the status says nothing of it
 }
 
-// savedText says where a fetched file went and whether it crossed the network encrypted.
+// savedText says where a fetched file went and whether it crossed the network encrypted, once an event
+// said so (the fetch's result can overtake its events).
 func (r *recvFile) savedText() string {
-	if r.encrypted {
+	switch {
+	case !r.told:
+		return lang.L("Saved to {{.Path}}", map[string]any{"Path": r.saved})
+	case r.encrypted:
 		return lang.L("Saved to {{.Path}}, sent encrypted", map[string]any{"Path": r.saved})
 	}
 	return lang.L("Saved to {{.Path}}, sent unencrypted", map[string]any{"Path": r.saved})
@@ -386,7 +391,7 @@ func (w *recvWindow) onSave(r *recvFile) {
 		})
 		return
 	}
-	r.state = fetchRunning
+	r.state, r.told = fetchRunning, false
 	r.save.Disable()
 	r.cancel.Show()
 	r.progress.SetValue(0)
@@ -468,15 +473,15 @@ func (w *recvWindow) onTransfer(ev transfer.Event) {
 	if r == nil {
 		return
 	}
-	if r.state == fetchSaved && ev.Kind == transfer.EventSaved && ev.Encrypted != r.encrypted {
+	if r.state == fetchSaved && ev.Kind == transfer.EventSaved && (!r.told || ev.Encrypted != r.encrypted) {
 		// The fetch's result overtook its last event: the status line learns how it came only now.
-		r.encrypted = ev.Encrypted
+		r.encrypted, r.told = ev.Encrypted, true
 		r.status.SetText(r.savedText())
 	}
 	if r.state != fetchRunning {
 		return
 	}
-	r.encrypted = ev.Encrypted
+	r.encrypted, r.told = ev.Encrypted, true
 	switch ev.Kind {
 	case transfer.EventProgress:
 		if ev.Total > 0 {

@@ -195,12 +195,13 @@ func TestRecvWindowAttachments(t *testing.T) {
 	}
 	w.onSave(w.files[0]) // already running: nothing happens
 	// The last progress event and the fetch's end travel separately: wait for both.
+	// The window says how the data came once an event tells it, which may be after the fetch's result.
 	p.rx.q.until(t, "every attachment saved", func() bool {
 		if progress == 0 {
 			return false
 		}
 		for _, r := range w.files {
-			if r.state != fetchSaved {
+			if r.state != fetchSaved || !r.told {
 				return false
 			}
 		}

@@ -98,6 +98,12 @@ type Config struct {
 	MasterKey   string
 	MasterPoll  time.Duration
 	MasterAgent bool
+	// BeMaster makes the node the site's member master (master.go): it keeps everyone's list, sends it to
+	// members and pushes its changes, signed with our RSA-2048 key (Keys). DirSpan is its cycle (WIN's
+	// DirSpan, 180 s by default): it announces itself that often and drops a host silent for a little
+	// longer. A master is no member (Master must be empty).
+	BeMaster bool
+	DirSpan  time.Duration
 
 	Logger *slog.Logger
 }

@@ -28,14 +28,14 @@ func (n *Node) onDirDatagram(from netip.AddrPort, b []byte) {
 	if n.self(from) {
 		return
 	}
-	m := n.member
+	m, limit := n.member, n.dirLimit()
 	n.mu.Lock()
 	n.gate.received(from.Addr(), len(b))
-	ok := m != nil && m.limit.allow(from.Addr(), time.Now())
+	ok := limit != nil && limit.allow(from.Addr(), time.Now())
 	n.mu.Unlock()
 	switch {
-	case m == nil:
-		n.log.Debug("directory packet ignored: no master configured", "from", from)
+	case limit == nil:
+		n.log.Debug("directory packet ignored: no master configured, and not the master", "from", from)
 		return
 	case !ok:
 		n.log.Debug("directory packet dropped: over the rate", "from", from)
@@ -52,10 +52,15 @@ func (n *Node) onDirDatagram(from netip.AddrPort, b []byte) {
 		return
 	}
 	var why string
-	switch h.cmd.Mode() {
-	case wire.AnsListDict, wire.DirPacket:
+	switch mode := h.cmd.Mode(); {
+	case mode == wire.DirPoll && n.master != nil:
+		why = n.onPoll(from, h, &d)
+	case m == nil:
+		n.log.Debug("directory packet ignored: the master's own lists", "from", from, "cmd", mode)
+		return
+	case mode == wire.AnsListDict || mode == wire.DirPacket:
 		why = n.onMasterPacket(from, h, &d, true)
-	case wire.DirAgentPacket:
+	case mode == wire.DirAgentPacket:
 		why = n.onAgentPacket(from, &d)
 	default:
 		// DIR_POLL, DIR_ANSBROAD, DIR_EVBROAD are the master's; DIR_REQUEST is an agent's.
@@ -65,6 +70,17 @@ func (n *Node) onDirDatagram(from netip.AddrPort, b []byte) {
 	if why != "" {
 		n.reject(dirSender(from, h), h.no, h.cmd.Mode().String()+": "+why)
 	}
+}
+
+// dirLimit is the rate limiter of directory datagrams: the member's or the master's, nil for neither.
+func (n *Node) dirLimit() *limiter {
+	switch {
+	case n.member != nil:
+		return n.member.limit
+	case n.master != nil:
+		return n.master.limit
+	}
+	return nil
 }
 
 // dirSender is the host a directory packet names in its header, at the address it came from.
@@ -144,11 +160,8 @@ func (n *Node) checkMasterSigned(d *wire.Dict, mayPin bool, from Host) (why stri
 	if _, err := verifyDict(*d); err != nil {
 		return err.Error()
 	}
-	// WIN's rule (VerifyUserNameDigest): a fingerprinted user name must be its signer's.
-	if uid, _ := d.Str(dkUID); fingerprinted(uid) {
-		if _, ufp, _ := crypt.SplitFingerprintName(uid); ufp != fp {
-			return fmt.Sprintf("UID %q is not the signer's (key %s)", uid, fp)
-		}
+	if why := signerOwnsUID(d, fp); why != "" {
+		return why
 	}
 	if pinned == nil {
 		return n.pinMasterKey(pub, from)

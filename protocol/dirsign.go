@@ -105,3 +105,14 @@ func verifyDict(d wire.Dict) (*rsa.PublicKey, error) {
 	}
 	return pub, nil
 }
+
+// signerOwnsUID applies WIN's rule (VerifyUserNameDigest): a fingerprinted user name (UID) must be the
+// signer's, whose key has fingerprint fp.
+func signerOwnsUID(d *wire.Dict, fp string) (why string) {
+	if uid, _ := d.Str(dkUID); fingerprinted(uid) {
+		if _, ufp, _ := crypt.SplitFingerprintName(uid); ufp != fp {
+			return fmt.Sprintf("UID %q is not the signer's (key %s)", uid, fp)
+		}
+	}
+	return ""
+}

@@ -260,7 +260,13 @@ func (tn *testNode) mark() int {
 // waitAfter returns the first event after mark that matches, waiting up to 5 s.
 func (tn *testNode) waitAfter(t *testing.T, mark int, what string, match func(Event) bool) Event {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+	return tn.waitAfterWithin(t, mark, 5*time.Second, what, match)
+}
+
+// waitAfterWithin is waitAfter with another limit.
+func (tn *testNode) waitAfterWithin(t *testing.T, mark int, within time.Duration, what string, match func(Event) bool) Event {
+	t.Helper()
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); {
 		tn.mu.Lock()
 		for _, ev := range tn.seen[mark:] {
 			if match(ev) {
@@ -273,7 +279,7 @@ func (tn *testNode) waitAfter(t *testing.T, mark int, what string, match func(Ev
 	}
 	tn.mu.Lock()
 	defer tn.mu.Unlock()
-	t.Fatalf("%s: no %s within 5 s; saw %+v", tn.addr, what, tn.seen[mark:])
+	t.Fatalf("%s: no %s within %v; saw %+v", tn.addr, what, within, tn.seen[mark:])
 	return Event{}
 }
 

@@ -64,6 +64,7 @@ type Node struct {
 	verifying    int                             // decrypted messages whose signature is being checked
 	decryptSem   chan struct{}                   // decryptWorkers() slots
 	member       *member                         // the member-master role (member.go); nil unless Config.Master
+	master       *dirMaster                      // the master role (master.go); nil unless Config.BeMaster
 
 	// entryMu keeps each entry packet's build and write together (a delayed ANSENTRY is built at once,
 	// in the peer's charset, and written later), and a broadcast together with the copies that follow
@@ -125,6 +126,13 @@ func Listen(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
+	var master *dirMaster
+	if cfg.BeMaster {
+		if member != nil {
+			return nil, errors.New("listen: the member master cannot be a member of another master")
+		}
+		master = newDirMaster(&cfg)
+	}
 	n := &Node{
 		cfg:          cfg,
 		log:          cfg.Logger,
@@ -148,6 +156,7 @@ func Listen(cfg Config) (*Node, error) {
 		decrypts:     newLimiter(decryptRate, decryptBurst, 1000, 1000),
 		decryptSem:   make(chan struct{}, decryptWorkers()),
 		member:       member,
+		master:       master,
 		lastNo:       cfg.LastPacketNo,
 		reserved:     cfg.LastPacketNo,
 		ready:        make(chan struct{}),
@@ -232,6 +241,7 @@ func (n *Node) Run(ctx context.Context, events chan<- Event) error {
 	// a BR_ENTRY after a message's offer as a new start of ours).
 	close(n.ready)
 	n.startMember(ctx) // DIR_POLL to the member master, if there is one
+	n.startMaster(ctx) // or, as the master, its lists
 
 	<-ctx.Done()
 	n.mu.Lock()
@@ -331,6 +341,9 @@ func (n *Node) acceptLoop(ctx context.Context) {
 
 // emit hands an event to the caller, waiting for it unless the node is stopping.
 func (n *Node) emit(ev Event) {
+	if n.master != nil {
+		n.master.observe(ev) // the site's list changed: push it
+	}
 	n.mu.Lock()
 	ch, ctx := n.events, n.ctx
 	n.mu.Unlock()

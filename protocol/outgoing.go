@@ -87,6 +87,9 @@ func (n *Node) entryOpts() wire.Command {
 	if n.cfg.Absent {
 		o |= wire.AbsenceOpt
 	}
+	if n.master != nil {
+		o |= wire.DirMasterOpt | wire.DialupOpt // as WIN's master (HostStatus)
+	}
 	return o
 }
 

@@ -191,6 +191,9 @@ func (n *Node) onEntry(in inbound) {
 		n.checkClaim(from, r.claim, in.size)
 	}
 
+	if mode == wire.BrEntry && r.claim == nil && r.host.Addr == from {
+		n.masterHeardEntry(r.host) // as the member master: the whole list
+	}
 	switch {
 	case mode == wire.BrEntry:
 		// The answer is in the peer's charset, after Windows' random delay; a flood of entries waits

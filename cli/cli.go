@@ -78,6 +78,8 @@ Usage:
                             announce, collect answers, print the hosts
   hato serve ... --download DIR
                             also fetch every offered file and folder into DIR ("saved" events)
+  hato serve ... --master   be the site's member master: members on every subnet (--use-master
+                            ADDR, or WIN's "use a master") poll it and get everyone's signed list
   hato send  [common] --to TARGET [--to TARGET]... [--sealed] [--broadcast] [--timeout 10s] TEXT
                             send a message; exit 0 only when every recipient acknowledged
   hato send  [common] --to TARGET... --file PATH [--file PATH]... [--timeout 1h] [--offer-expiry 24h] [TEXT]

@@ -73,3 +73,33 @@ func TestServeUsesMaster(t *testing.T) {
 		}
 	}
 }
+
+// hato serve --master is the member master of serves that cannot hear each other (bound to loopback
+// addresses, no destinations): each lists the other through it, and one leaving is gone from the other.
+func TestServeAsMaster(t *testing.T) {
+	port := freePort(t)
+	startServe(t, "--bind", "127.0.0.2", "--port", port, "--user", "boss", "--master")
+	m := "127.0.0.2:" + port
+	a := startServe(t, "--bind", "127.0.0.3", "--port", port, "--user", "alice", "--use-master", m)
+	a.wait(t, func(e map[string]any) bool { return e["event"] == "master-key" })
+	b := startServe(t, "--bind", "127.0.0.4", "--port", port, "--user", "bob", "--use-master", m)
+	hostAt := func(addr string) func(map[string]any) bool {
+		return func(e map[string]any) bool {
+			h, _ := e["host"].(map[string]any)
+			return e["event"] == "host-joined" && h["addr"] == addr
+		}
+	}
+	a.wait(t, hostAt("127.0.0.4:"+port))
+	b.wait(t, hostAt("127.0.0.3:"+port))
+	b.stop()
+	a.wait(t, func(e map[string]any) bool {
+		h, _ := e["host"].(map[string]any)
+		return e["event"] == "host-left" && h["addr"] == "127.0.0.4:"+port
+	})
+
+	// A master is no member, and a short-lived command never plays the master.
+	code, _, errOut := run(t, serve, "--bind", "127.0.0.5", "--port", port, "--master", "--use-master", m)
+	if code != 2 || !strings.Contains(errOut, "cannot be a member") {
+		t.Errorf("serve --master --use-master: exit %d, stderr %q", code, errOut)
+	}
+}

@@ -222,6 +222,7 @@ func (c *common) hato(ctx context.Context, cfg messenger.Config, stdout, stderr 
 			return nil, nil, code, true
 		}
 		cfg.Profile, cfg.Settings, cfg.Logger = c.dir, c.set, c.logger(stderr)
+		cfg.Settings.BeMaster = false // a short-lived command never speaks as the site's master
 		cfg.Commands = Remote
 		h, err := messenger.New(cfg)
 		if err != nil && messenger.IsAddrInUse(err) {

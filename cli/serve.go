@@ -29,6 +29,7 @@ func serveIn(ctx context.Context, e *env, args []string, stdout, stderr io.Write
 	getList := fs.Bool("get-list", false, "ask peers for their host lists at start (Windows' host-list exchange)")
 	download := fs.String("download", "", "fetch every offered file and folder into this folder")
 	keepNoLog := fs.Bool("keep-nolog", false, "also keep messages whose sender asked for no log (NOLOGOPT)")
+	beMaster := fs.Bool("master", false, "be the site's member master: members on other subnets poll it and get everyone's list")
 	if code, ok := c.parse(args, stderr); !ok {
 		return code
 	}
@@ -42,6 +43,13 @@ func serveIn(ctx context.Context, e *env, args []string, stdout, stderr io.Write
 	set := c.set
 	if *keepNoLog {
 		set.KeepNoLog = true
+	}
+	if *beMaster {
+		set.BeMaster = true
+		if err := set.Validate(); err != nil {
+			fmt.Fprintf(stderr, "hato serve: --master: %v\n", err)
+			return 2
+		}
 	}
 	h, err := messenger.New(messenger.Config{Profile: c.dir, Settings: set, Logger: c.logger(stderr),
 		ProgressEvery: time.Second, Commands: Remote})

@@ -82,6 +82,9 @@ func New(cfg Config) (*Hato, error) {
 	if cfg.Settings.FingerprintName && cfg.Profile == "" {
 		return nil, errNoFingerprintProfile
 	}
+	if cfg.Settings.BeMaster && cfg.Profile == "" && cfg.Keys == nil {
+		return nil, errNoMasterProfile
+	}
 	h := &Hato{cfg: cfg, log: cfg.Logger, events: newBroker(), xfer: make(chan transfer.Event, 64), set: cfg.Settings,
 		ready: make(chan struct{}), flush: make(chan chan struct{})}
 	if h.log == nil {

@@ -35,6 +35,9 @@ func (h *Hato) Apply(t Settings) error {
 	if t.FingerprintName && h.cfg.Profile == "" {
 		return errNoFingerprintProfile
 	}
+	if t.BeMaster && h.cfg.Profile == "" && h.cfg.Keys == nil {
+		return errNoMasterProfile
+	}
 	h.applyMu.Lock()
 	defer h.applyMu.Unlock()
 	h.mu.Lock()

@@ -38,6 +38,9 @@ type Settings struct {
 	// (or set by hand); a list signed by any other key is refused.
 	UseMaster string `json:"use_master,omitempty"`
 	MasterKey string `json:"master_key,omitempty"`
+	// BeMaster makes this Hato the site's member master (protocol.Config.BeMaster): members elsewhere
+	// poll it and get everyone's list, signed with the profile's key.
+	BeMaster bool `json:"be_master,omitempty"`
 }
 
 // keepFree is KeepFreeMiB as transfer.Fetcher.KeepFree takes it.
@@ -88,6 +91,9 @@ func (s Settings) Validate() error {
 			return bad("use_master", "%v", err)
 		}
 	}
+	if s.BeMaster && s.UseMaster != "" {
+		return bad("be_master", "the member master cannot be a member of another master (%s): clear one of them", s.UseMaster)
+	}
 	if k := s.MasterKey; k != "" && (len(k) != 16 || strings.Trim(strings.ToLower(k), "0123456789abcdef") != "") {
 		return bad("master_key", "%q is not a key fingerprint (16 hex digits)", k)
 	}
@@ -136,7 +142,7 @@ func (s Settings) apply(cfg *protocol.Config) error {
 	}
 	cfg.RequireEncryption, cfg.FingerprintName = s.RequireEncryption, s.FingerprintName
 	cfg.RecordNoLog = s.KeepNoLog
-	cfg.Master, cfg.MasterKey = netip.AddrPort{}, ""
+	cfg.Master, cfg.MasterKey, cfg.BeMaster = netip.AddrPort{}, "", s.BeMaster
 	if s.UseMaster != "" {
 		cfg.Master, _ = protocol.ParseMasterAddr(s.UseMaster)
 		cfg.MasterKey = strings.ToLower(s.MasterKey)
@@ -151,8 +157,11 @@ func (s Settings) needsRestart(t Settings) bool {
 	return s.port() != t.port() || s.Bind != t.Bind || !slices.Equal(s.Broadcasts, t.Broadcasts) ||
 		s.Codepage != t.Codepage || s.User != t.User || s.Host != t.Host ||
 		s.FingerprintName != t.FingerprintName || s.RequireEncryption != t.RequireEncryption || s.KeepNoLog != t.KeepNoLog ||
-		s.UseMaster != t.UseMaster || !strings.EqualFold(s.MasterKey, t.MasterKey)
+		s.UseMaster != t.UseMaster || !strings.EqualFold(s.MasterKey, t.MasterKey) || s.BeMaster != t.BeMaster
 }
+
+// errNoMasterProfile: members pin the master's key, so the keys must be kept.
+var errNoMasterProfile = errors.New("the member master needs a profile: members pin its key, which must stay the same across starts")
 
 // errNoFingerprintProfile: a fingerprinted name must stay the same across starts, so the keys must be kept.
 var errNoFingerprintProfile = errors.New("a fingerprinted user name needs a profile: the name must stay the same across starts")

@@ -39,6 +39,7 @@ type settings struct {
 	KeepDays          int    // history kept this many days; 0 keeps everything
 	KeepNoLog         bool   // also keep messages whose sender asked for no log (NOLOGOPT), as WIN can
 	Master            string // the member master's address (draft-14 §10), "" for none; kept in the profile
+	BeMaster          bool   // be the site's member master; kept in the profile
 	// profile is the profile's settings as loaded: what the window does not show (user and host names,
 	// disk limits, the member master) is kept from it as it is.
 	profile messenger.Settings
@@ -126,7 +127,7 @@ func uiField(field string) string {
 		return "broadcasts"
 	case "download_dir":
 		return "downloads"
-	case "use_master":
+	case "use_master", "be_master":
 		return "master"
 	}
 	return field
@@ -179,13 +180,13 @@ func (s settings) coreOver(base messenger.Settings) messenger.Settings {
 	c.Port, c.Bind, c.Nick, c.Group = port, strings.TrimSpace(s.Bind), s.Nick, s.Group
 	c.Broadcasts, c.Codepage, c.RequireEncryption = s.Broadcasts, s.Codepage, s.RequireEncryption
 	c.FingerprintName, c.DownloadDir, c.KeepNoLog = s.FingerprintName, s.DownloadDir, s.KeepNoLog
-	c.UseMaster = strings.TrimSpace(s.Master)
+	c.UseMaster, c.BeMaster = strings.TrimSpace(s.Master), s.BeMaster
 	return c
 }
 
 // withCore takes the profile's part of the settings from c (user and host names stay in the profile).
 func (s settings) withCore(c messenger.Settings) settings {
-	s.profile, s.Master = c, c.UseMaster
+	s.profile, s.Master, s.BeMaster = c, c.UseMaster, c.BeMaster
 	s.Nick, s.Group, s.Bind, s.Broadcasts = c.Nick, c.Group, c.Bind, c.Broadcasts
 	s.Port = strconv.Itoa(cmp.Or(c.Port, protocol.DefaultPort))
 	s.Codepage = cmp.Or(c.Codepage, "cp932")

@@ -29,6 +29,7 @@ type settingsWindow struct {
 	nick, group, absence        *widget.Entry
 	port, bind, broadcasts      *widget.Entry
 	master                      *widget.Entry // the member master's address
+	beMaster                    *widget.Check // be the site's member master
 	codepage, theme             *widget.Select
 	keep                        *widget.Select // how long the history is kept
 	keepNoLog                   *widget.Check  // keep messages whose sender asked for no log
@@ -77,6 +78,7 @@ func (w *settingsWindow) buildUI() {
 	w.broadcasts.PlaceHolder = "192.168.1.255\n10.0.0.0/24\n172.16.0.10-20"
 	w.master = newEntry(false)
 	w.master.PlaceHolder = lang.L("None")
+	w.beMaster = &widget.Check{Text: lang.L("Be the member master of this site")}
 	labels := make([]string, len(codepages))
 	for i, c := range codepages {
 		labels[i] = lang.L(c.label)
@@ -148,6 +150,8 @@ func (w *settingsWindow) buildUI() {
 			HintText: lang.L("For peers that do not speak UTF-8")},
 		{Text: lang.L("Member master"), Widget: w.field("master", w.master),
 			HintText: lang.L("Address of the member master that lists the whole site (IP Messenger's directory)")},
+		{Text: "", Widget: w.beMaster,
+			HintText: lang.L("Members on every subnet poll this Hato and get everyone's list; leave it running")},
 	}}
 	files := &widget.Form{Items: []*widget.FormItem{
 		{Text: lang.L("Download folder"), Widget: w.field("downloads", container.NewBorder(nil, nil, nil, w.choose, w.downloads))},
@@ -242,6 +246,7 @@ func (w *settingsWindow) load(t settings) {
 	w.port.SetText(t.Port)
 	w.bind.SetText(t.Bind)
 	w.master.SetText(t.Master)
+	w.beMaster.SetChecked(t.BeMaster)
 	w.broadcasts.SetText(strings.Join(t.Broadcasts, "\n"))
 	if cp, err := wire.ParseCodepage(t.Codepage); err == nil {
 		if i := slices.IndexFunc(codepages, func(c struct{ name, label string }) bool { return c.name == cp.String() }); i >= 0 {
@@ -272,6 +277,7 @@ func (w *settingsWindow) settings() (settings, error) {
 	t.Bind = strings.TrimSpace(w.bind.Text)
 	t.Broadcasts = lines(w.broadcasts.Text)
 	t.Master = strings.TrimSpace(w.master.Text)
+	t.BeMaster = w.beMaster.Checked
 	t.Codepage = ""
 	if i := w.codepage.SelectedIndex(); i >= 0 {
 		t.Codepage = codepages[i].name

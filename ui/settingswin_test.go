@@ -393,3 +393,27 @@ func TestSettingsWindowMemberMaster(t *testing.T) {
 		t.Errorf("the window shows the master as %q", again.master.Text)
 	}
 }
+
+// "Be the member master" makes the node the site's master; with a master address too, the clash is shown
+// under the master field and nothing is saved.
+func TestSettingsWindowBeMaster(t *testing.T) {
+	tx := newTestSession(t, newTestApp(t), "127.0.0.2", testPort(t), nil)
+	w := newSettingsWindow(tx.session)
+	w.master.SetText("127.0.0.9")
+	w.beMaster.SetChecked(true)
+	test.Tap(w.save)
+	if !isOpen(w.window) || w.errs["master"] == nil || !w.errs["master"].Visible() {
+		t.Fatalf("master and member at once was saved or not shown under the master field (status %q)", w.status.Text)
+	}
+	w.master.SetText("")
+	test.Tap(w.save)
+	if isOpen(w.window) {
+		t.Fatalf("save: %q", w.status.Text)
+	}
+	if !tx.h.Node().Config().BeMaster || !tx.h.Settings().BeMaster {
+		t.Errorf("the node is no master after Save")
+	}
+	if again := newSettingsWindow(tx.session); !again.beMaster.Checked {
+		t.Error("the window does not show the master role")
+	}
+}

@@ -12,10 +12,11 @@ import (
 )
 
 // MaxSubnets is the largest number of subnets NewRouted builds.
-const MaxSubnets = 3
+const MaxSubnets = 4
 
-// routedNets are the /24s of a routed lab's subnets, in order: TEST-NET-2, TEST-NET-3, TEST-NET-1.
-var routedNets = [MaxSubnets][3]byte{{198, 51, 100}, {203, 0, 113}, {192, 0, 2}}
+// routedNets are the /24s of a routed lab's subnets, in order: TEST-NET-2, TEST-NET-3, TEST-NET-1, then
+// one of the benchmarking range 198.18.0.0/15.
+var routedNets = [MaxSubnets][3]byte{{198, 51, 100}, {203, 0, 113}, {192, 0, 2}, {198, 18, 0}}
 
 // Subnet is one segment of a routed lab: a bridge of its own, the router at .1, hosts from .2.
 type Subnet struct {
@@ -48,7 +49,7 @@ type Routed struct {
 }
 
 // NewRouted builds a routed lab with hosts[i] hosts on subnet i (198.51.100.0/24, 203.0.113.0/24,
-// then 192.0.2.0/24) and registers its teardown with t.Cleanup. Its namespaces are named like a
+// 192.0.2.0/24, then 198.18.0.0/24) and registers its teardown with t.Cleanup. Its namespaces are named like a
 // Lab's, so that leftovers of a crashed run are removed the same way.
 func NewRouted(t testing.TB, hosts []int) (*Routed, error) {
 	t.Helper()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -69,7 +70,7 @@ func TestMasterAcrossSubnets(t *testing.T) {
 	}
 	masterHost := lab.Subnet(0).Host(0)
 	masterAddr := masterHost.IP.String()
-	master := startServe(t, masterHost, identity{Nick: "master", User: "master", Host: "srv"}, "--master")
+	master := startServe(t, masterHost, identity{Nick: "master", User: "master", Host: "srv"}, "--master", "--verbose")
 
 	// The app on subnet 3, host 0: a profile that names the master, as the Settings window keeps it.
 	appHost := lab.Subnet(3).Host(0)
@@ -173,4 +174,9 @@ func TestMasterAcrossSubnets(t *testing.T) {
 		}
 	}
 	waitAppCount(len(everyone)-2, 15*time.Second)
+	// That change reached the other subnets through agents there (their polls name their subnets once
+	// they know the master is a Hato), two per subnet.
+	if log := master.stderr.String(); !regexp.MustCompile(`changes pushed".* agents=6`).MatchString(log) {
+		t.Errorf("the master did not push through two agents per subnet:\n%s", tail(log, 30))
+	}
 }

@@ -38,6 +38,7 @@ const (
 	dkAct   = "ACT"   // int: host entry, 1 present, 0 (or missing) deleted
 	dkIPAd  = "IPAD"  // str: host entry, IPv4 address
 	dkPort  = "PORT"  // int: host entry, UDP port
+	dkTAdr  = "TADR"  // str: DIR_REQUEST, the agent's address as the master sees it
 )
 
 // dirVersion is VER in every directory packet (IPMSG_NEW_VERSION).

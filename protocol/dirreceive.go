@@ -62,8 +62,10 @@ func (n *Node) onDirDatagram(from netip.AddrPort, b []byte) {
 		why = n.onMasterPacket(from, h, &d, true)
 	case mode == wire.DirAgentPacket:
 		why = n.onAgentPacket(from, &d)
+	case mode == wire.DirRequest:
+		why = n.onDirRequest(from, h, &d)
 	default:
-		// DIR_POLL, DIR_ANSBROAD, DIR_EVBROAD are the master's; DIR_REQUEST is an agent's.
+		// DIR_POLL, DIR_ANSBROAD, DIR_EVBROAD are the master's.
 		n.log.Debug("directory packet ignored", "from", from, "cmd", h.cmd.Mode())
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -20,9 +21,11 @@ import (
 //     member or IPDict-capable host at each BR_ENTRY it sends us; at most once per fullListEvery per
 //     host, only to an address that completed an entry exchange, within a byte budget for all;
 //   - pushes every change, batched per dirTick, as a signed ANSLIST_DICT wrapped in a signed DIR_PACKET:
-//     broadcast on its own networks and sent by unicast to every member elsewhere. (WIN reaches other
-//     segments only through agents it elects there, and a segment without one gets no pushes. Hato
-//     elects no agents yet.)
+//     broadcast on its own networks; to every other segment through up to agentsPerSegment agents it
+//     picks among the members there that named the segment in their polls (NADRS), each sent the
+//     packet wrapped in a DIR_REQUEST to relay it by broadcast (dirrelay.go); and by unicast to the
+//     members no agent covers. (WIN elects agents the same way, also has them sweep their segments over
+//     TCP, and leaves a segment without an agent without pushes.)
 //   - probes a host not heard for DirSpan (+10 s by WIN's numbers) and drops it soon after (+16 s),
 //     pushing the drop; members poll every minute, so only the gone are dropped;
 //   - announces itself again (NOOPERATION, BR_ENTRY) every DirSpan, so that quiet hosts answer.
@@ -39,10 +42,18 @@ const fullListRate, fullListBurst = 8 << 20, 16 << 20
 
 // poller is a member that polls us.
 type poller struct {
-	fp   string         // the key its polls are signed with: a poll signed by another is refused
-	addr netip.AddrPort // where its polls come from
-	nets []netip.Prefix // its networks (NADRS): candidates for agents, once Hato elects them
+	fp     string         // the key its polls are signed with: a poll signed by another is refused
+	addr   netip.AddrPort // where its polls come from
+	seg    netip.Prefix   // its network that holds addr, from its NADRS: it may be that segment's agent
+	polled time.Time      // its last poll
 }
+
+// Agents (WIN: DirAgentNum, 3 by default, 2..4; the issue asks for one or two): an agent must have polled
+// within agentFresh (WIN's MasterPoll + 5 s).
+const (
+	agentsPerSegment = 2
+	agentFresh       = 65 * time.Second
+)
 
 // changeKey is one row of a change batch: a host at an address (a move is a drop and an add).
 type changeKey struct {
@@ -64,7 +75,8 @@ type dirMaster struct {
 
 	mu        sync.Mutex // never held while taking Node.mu
 	pollers   map[hostKey]*poller
-	due       map[hostKey]bool // owed the whole list
+	agents    map[netip.Prefix][]hostKey // per foreign segment, its agents
+	due       map[hostKey]bool           // owed the whole list
 	lastFull  *lru[hostKey, time.Time]
 	fullBytes bucket
 	changes   map[changeKey]change // pushed at the next tick
@@ -83,6 +95,7 @@ func newDirMaster(cfg *Config) *dirMaster {
 		limit:    newLimiter(dirRate, dirBurst, dirGlobalRate, dirGlobalBurst),
 		kick:     make(chan struct{}, 1),
 		pollers:  map[hostKey]*poller{},
+		agents:   map[netip.Prefix][]hostKey{},
 		due:      map[hostKey]bool{},
 		lastFull: newLRU[hostKey, time.Time](cfg.MaxHosts),
 		changes:  map[changeKey]change{},
@@ -190,12 +203,7 @@ func (n *Node) pushChanges(key *rsa.PrivateKey) {
 	m.mu.Lock()
 	order, changes := m.order, m.changes
 	m.order, m.changes = nil, map[changeKey]change{}
-	var targets []netip.AddrPort
-	for _, p := range m.pollers {
-		if !onNetworks(p.addr.Addr(), m.own) {
-			targets = append(targets, p.addr)
-		}
-	}
+	agents, direct := m.planPush(time.Now())
 	m.mu.Unlock()
 	if len(order) == 0 {
 		return
@@ -222,18 +230,74 @@ func (n *Node) pushChanges(key *rsa.PrivateKey) {
 		n.log.Warn("master: changes not pushed", "err", err)
 		return
 	}
-	targets = append(n.broadcastTargets(), targets...)
+	targets := append(n.broadcastTargets(), direct...)
 	for _, l := range lists {
-		b, err := n.wrapDirPacket(l, key)
+		packet, err := n.wrapDirPacket(l, key)
 		if err != nil {
 			n.log.Warn("master: changes not pushed", "err", err)
 			return
 		}
+		b := wire.AppendIPDict(nil, packet)
 		for _, to := range targets {
 			n.writeRaw(b, to)
 		}
+		for _, to := range agents {
+			req, err := n.wrapDirRequest(packet, to.Addr(), key)
+			if err != nil {
+				n.log.Warn("master: changes not pushed", "err", err)
+				return
+			}
+			n.writeRaw(req, to)
+		}
 	}
-	n.log.Debug("master: changes pushed", "rows", len(rows), "chunks", len(lists), "to", len(targets))
+	n.log.Debug("master: changes pushed", "rows", len(rows), "chunks", len(lists), "to", len(targets), "agents", len(agents))
+}
+
+// planPush picks the agents of each foreign segment (keeping those that still poll) and returns them,
+// with the members that no agent's broadcast reaches. m.mu is held.
+func (m *dirMaster) planPush(now time.Time) (agents, direct []netip.AddrPort) {
+	bySeg := map[netip.Prefix][]hostKey{}
+	for k, p := range m.pollers {
+		switch {
+		case onNetworks(p.addr.Addr(), m.own):
+		case p.seg.IsValid():
+			bySeg[p.seg] = append(bySeg[p.seg], k)
+		default:
+			direct = append(direct, p.addr)
+		}
+	}
+	fresh := func(k hostKey, seg netip.Prefix) bool {
+		p := m.pollers[k]
+		return p != nil && p.seg == seg && now.Sub(p.polled) < agentFresh
+	}
+	for seg := range m.agents {
+		if len(bySeg[seg]) == 0 {
+			delete(m.agents, seg)
+		}
+	}
+	for seg, members := range bySeg {
+		kept := slices.DeleteFunc(m.agents[seg], func(k hostKey) bool { return !fresh(k, seg) })
+		// The freshest pollers fill the free places (WIN: the highest score, then the latest seen).
+		slices.SortFunc(members, func(a, b hostKey) int { return m.pollers[b].polled.Compare(m.pollers[a].polled) })
+		for _, k := range members {
+			if len(kept) == agentsPerSegment {
+				break
+			}
+			if fresh(k, seg) && !slices.Contains(kept, k) {
+				kept = append(kept, k)
+			}
+		}
+		m.agents[seg] = kept
+		for _, k := range kept {
+			agents = append(agents, m.pollers[k].addr)
+		}
+		if len(kept) == 0 { // every member there fell silent: they may still hear us directly
+			for _, k := range members {
+				direct = append(direct, m.pollers[k].addr)
+			}
+		}
+	}
+	return agents, direct
 }
 
 // sendFullLists sends the whole list to the hosts owed it whose address is known (an entry exchange
@@ -370,9 +434,14 @@ func (n *Node) onPoll(from netip.AddrPort, h dirHeader, d *wire.Dict) (why strin
 	if why != "" {
 		return why
 	}
-	var nets []netip.Prefix
+	var seg netip.Prefix
 	if list, err := d.DictList(dkNAdrs); err == nil {
-		nets = readNetworks(list)
+		for _, p := range readNetworks(list) {
+			if p.Contains(from.Addr()) {
+				seg = p
+				break
+			}
+		}
 	}
 	m, k, now := n.master, host.key(), time.Now()
 	m.mu.Lock()
@@ -411,7 +480,7 @@ func (n *Node) onPoll(from netip.AddrPort, h dirHeader, d *wire.Dict) (why strin
 		default:
 		}
 	}
-	p.addr, p.nets = from, nets
+	p.addr, p.seg, p.polled = from, seg, now
 	m.mu.Unlock()
 	return ""
 }

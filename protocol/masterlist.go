@@ -82,9 +82,19 @@ func (n *Node) signedLists(rows []wire.Dict, key *rsa.PrivateKey) ([]wire.Dict, 
 
 // wrapDirPacket wraps a signed ANSLIST_DICT into a signed DIR_PACKET, as WIN's DirSendDirect sends it
 // (its TADR, a leftover nobody reads there, is left out).
-func (n *Node) wrapDirPacket(list wire.Dict, key *rsa.PrivateKey) ([]byte, error) {
+func (n *Node) wrapDirPacket(list wire.Dict, key *rsa.PrivateKey) (wire.Dict, error) {
 	d := n.dirHeaderDict(wire.DirPacket)
 	d.SetDict(dkWrap, list)
+	err := signDict(&d, key, crypt.Supported)
+	return d, err
+}
+
+// wrapDirRequest wraps a signed DIR_PACKET into a signed DIR_REQUEST for the agent at tadr, which
+// relays it on its network that holds tadr (dirrelay.go).
+func (n *Node) wrapDirRequest(packet wire.Dict, tadr netip.Addr, key *rsa.PrivateKey) ([]byte, error) {
+	d := n.dirHeaderDict(wire.DirRequest)
+	d.SetDict(dkWrap, packet)
+	d.SetStr(dkTAdr, tadr.String())
 	if err := signDict(&d, key, crypt.Supported); err != nil {
 		return nil, err
 	}

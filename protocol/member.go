@@ -21,9 +21,10 @@ import (
 // first one the master's address shows us (its ANSPUBKEY, or a packet it sends us directly), pinned for
 // good (EventMasterKey) so that the messenger can keep it.
 //
-// The agent role (DIR_BROADCAST, DIR_REQUEST, ...) is not built yet. A WIN master makes agents of members
-// whose NADRS holds their own address, and an agent that relays nothing would leave its segment without
-// the master's pushes: our DIR_POLL therefore names none of our networks unless Config.MasterAgent asks.
+// Of the agent role, Hato relays the master's pushes (DIR_REQUEST, dirrelay.go) but does not sweep its
+// segment for a WIN master (DIR_BROADCAST over TCP, DIR_ANSBROAD, DIR_EVBROAD). A WIN master makes agents
+// of members whose NADRS holds their own address, so our DIR_POLL names our networks only to a Hato
+// master, which asks for relaying alone, or when Config.MasterAgent asks.
 
 // EventMasterKey: the member master's key was pinned on first use (Config.MasterKey was empty). Text is
 // its fingerprint, to keep as Config.MasterKey; Host is whoever showed it, at the master's address.
@@ -53,7 +54,8 @@ type member struct {
 
 	key    *rsa.PublicKey // the master's key, once pinned (configured: once a packet showed the whole key)
 	fp     string
-	asking bool // a GETPUBKEY to the master is under way
+	asking bool          // a GETPUBKEY to the master is under way
+	repoll chan struct{} // the master's first entry packet came: poll again (see masterIsHato)
 }
 
 // newMember checks the member settings and, with a master configured, adds it to the destinations of
@@ -85,7 +87,8 @@ func newMember(cfg *Config, dests []netip.AddrPort) (*member, []netip.AddrPort, 
 	}
 	return &member{
 		master: cfg.Master, want: cfg.MasterKey, agent: cfg.MasterAgent, period: cfg.MasterPoll,
-		limit: newLimiter(dirRate, dirBurst, dirGlobalRate, dirGlobalBurst),
+		limit:  newLimiter(dirRate, dirBurst, dirGlobalRate, dirGlobalBurst),
+		repoll: make(chan struct{}, 1),
 	}, dests, nil
 }
 
@@ -107,6 +110,11 @@ func (n *Node) pollMaster(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-m.repoll:
+			if !n.masterIsHato() || n.addr.Addr().IsLoopback() {
+				continue // our poll would say the same
+			}
+			t.Stop()
 		case <-t.C:
 		}
 		next := m.period
@@ -148,7 +156,7 @@ func (n *Node) sendPoll() error {
 	}
 	d := n.dirHeaderDict(wire.DirPoll)
 	var nets []netip.Prefix
-	if n.member.agent {
+	if n.member.agent || n.masterIsHato() && !n.addr.Addr().IsLoopback() {
 		nets = localNetworks(n.addr.Addr())
 	}
 	d.SetDictList(dkNAdrs, dirNetworks(nets))
@@ -156,6 +164,28 @@ func (n *Node) sendPoll() error {
 		return err
 	}
 	return n.writeRaw(wire.AppendIPDict(nil, d), n.member.master)
+}
+
+// memberHeardEntry notes an entry packet from the master: the first one may show it is a Hato, which our
+// next poll then tells it at once.
+func (n *Node) memberHeardEntry(from netip.AddrPort, first bool) {
+	if m := n.member; m != nil && first && from == m.master {
+		select {
+		case m.repoll <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// masterIsHato says whether the master is a Hato (its entry packets say so). A Hato master asks its
+// agents only to relay its pushes (dirrelay.go), which Hato does: our poll then names our networks,
+// which lets it pick agents among us. A WIN master also has its agents sweep their segments over TCP,
+// which Hato does not do yet (Config.MasterAgent).
+func (n *Node) masterIsHato() bool {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	e := n.hosts.byAddr[n.member.master]
+	return e != nil && e.Hato
 }
 
 // askMasterKey asks the master's address for its key (GETPUBKEY, as WIN asks a master it knows) and pins

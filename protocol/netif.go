@@ -13,16 +13,21 @@ var limitedBroadcast = netip.AddrFrom4([4]byte{255, 255, 255, 255})
 func directedBroadcasts() []netip.Addr {
 	var out []netip.Addr
 	for _, p := range interfaceNets(lanInterface) {
-		a, m := p.Addr().As4(), net.CIDRMask(p.Bits(), 32)
-		var b [4]byte
-		for i := range b {
-			b[i] = a[i] | ^m[i]
-		}
-		if bc := netip.AddrFrom4(b); bc != limitedBroadcast {
+		if bc := broadcastAddr(p); bc != limitedBroadcast {
 			out = append(out, bc)
 		}
 	}
 	return out
+}
+
+// broadcastAddr is the directed broadcast address of an IPv4 network: every host bit set.
+func broadcastAddr(p netip.Prefix) netip.Addr {
+	a, m := p.Addr().As4(), net.CIDRMask(p.Bits(), 32)
+	var b [4]byte
+	for i := range b {
+		b[i] = a[i] | ^m[i]
+	}
+	return netip.AddrFrom4(b)
 }
 
 // lanInterface accepts the interfaces a LAN is on: up, broadcast-capable, not loopback.

@@ -194,6 +194,7 @@ func (n *Node) onEntry(in inbound) {
 	if mode == wire.BrEntry && r.claim == nil && r.host.Addr == from {
 		n.masterHeardEntry(r.host) // as the member master: the whole list
 	}
+	n.memberHeardEntry(from, r.first) // as a member: the master shows what it is
 	switch {
 	case mode == wire.BrEntry:
 		// The answer is in the peer's charset, after Windows' random delay; a flood of entries waits

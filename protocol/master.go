@@ -37,8 +37,17 @@ const (
 	fullListEvery  = 7 * time.Second
 )
 
-// Whole lists sent, in bytes, all hosts together: a site of 10,000 is about 1.2 MB a list.
-const fullListRate, fullListBurst = 8 << 20, 16 << 20
+// Whole lists sent, in bytes, all hosts together: a site of 10,000 is about 1.2 MB a list. Its chunks
+// go fullListGap apart: at once they would overflow a member's socket buffer (Linux gives 208 KB unless
+// raised), and the chunks past it would be lost.
+const (
+	fullListRate, fullListBurst = 8 << 20, 16 << 20
+	fullListGap                 = 3 * time.Millisecond
+)
+
+// Directory datagrams a master takes from all sources together: each costs an RSA verification (some
+// 50 µs), and 10,000 WIN members poll at once when the master announces itself (UPT).
+const masterGlobalRate, masterGlobalBurst = 4096, 16384
 
 // poller is a member that polls us.
 type poller struct {
@@ -47,6 +56,10 @@ type poller struct {
 	seg    netip.Prefix   // its network that holds addr, from its NADRS: it may be that segment's agent
 	polled time.Time      // its last poll
 }
+
+// pushSignBudget bounds the signatures of one tick's push (some 1.2 ms each, shared among the cores):
+// two chunks of changes to 200 agents.
+const pushSignBudget = 512
 
 // Agents (WIN: DirAgentNum, 3 by default, 2..4; the issue asks for one or two): an agent must have polled
 // within agentFresh (WIN's MasterPoll + 5 s).
@@ -92,7 +105,7 @@ func newDirMaster(cfg *Config) *dirMaster {
 	}
 	return &dirMaster{
 		span:     cfg.DirSpan,
-		limit:    newLimiter(dirRate, dirBurst, dirGlobalRate, dirGlobalBurst),
+		limit:    newLimiter(dirRate, dirBurst, masterGlobalRate, masterGlobalBurst),
 		kick:     make(chan struct{}, 1),
 		pollers:  map[hostKey]*poller{},
 		agents:   map[netip.Prefix][]hostKey{},
@@ -120,10 +133,10 @@ func (n *Node) startMaster(ctx context.Context) {
 			case <-ctx.Done():
 				return
 			case now := <-t.C:
-				n.masterTick(now)
+				n.masterTick(ctx, now)
 			case <-m.kick:
 				if key := n.signingKey(); key != nil {
-					n.sendFullLists(time.Now(), key)
+					n.sendFullLists(ctx, time.Now(), key)
 				}
 			}
 		}
@@ -139,7 +152,7 @@ func (n *Node) signingKey() *rsa.PrivateKey {
 }
 
 // masterTick is the master's periodic work: announce, expire, push changes, send owed lists.
-func (n *Node) masterTick(now time.Time) {
+func (n *Node) masterTick(ctx context.Context, now time.Time) {
 	m := n.master
 	m.mu.Lock()
 	announce := now.Sub(m.announced) >= m.span
@@ -157,7 +170,7 @@ func (n *Node) masterTick(now time.Time) {
 		return
 	}
 	n.pushChanges(key)
-	n.sendFullLists(now, key)
+	n.sendFullLists(ctx, now, key)
 }
 
 // observe notes a change of the host table for the next push (called by emit).
@@ -197,7 +210,8 @@ func (m *dirMaster) observe(ev Event) {
 }
 
 // pushChanges sends the changes since the last tick to every member (see the top of this file). A row
-// carries the host as the table holds it now; a host gone since is sent as gone.
+// carries the host as the table holds it now; a host gone since is sent as gone. Each chunk costs a
+// signature per agent: beyond pushSignBudget a tick, the rest waits for the next one.
 func (n *Node) pushChanges(key *rsa.PrivateKey) {
 	m := n.master
 	m.mu.Lock()
@@ -209,6 +223,7 @@ func (n *Node) pushChanges(key *rsa.PrivateKey) {
 		return
 	}
 	rows := make([]wire.Dict, 0, len(order))
+	keys := make([]changeKey, 0, len(order))
 	n.mu.Lock()
 	for _, r := range order {
 		c := changes[r]
@@ -218,10 +233,19 @@ func (n *Node) pushChanges(key *rsa.PrivateKey) {
 			c.host = e.copy()
 		}
 		if listable(&c.host) {
-			rows = append(rows, dirEntry(c.host, present))
+			rows, keys = append(rows, dirEntry(c.host, present)), append(keys, r)
 		}
 	}
 	n.mu.Unlock()
+	chunks := chunkRows(rows)
+	if take := max(1, pushSignBudget/(2+len(agents))); take < len(chunks) {
+		sent := 0
+		for _, c := range chunks[:take] {
+			sent += len(c)
+		}
+		m.requeue(keys[sent:], changes)
+		rows = rows[:sent]
+	}
 	if len(rows) == 0 {
 		return
 	}
@@ -241,16 +265,33 @@ func (n *Node) pushChanges(key *rsa.PrivateKey) {
 		for _, to := range targets {
 			n.writeRaw(b, to)
 		}
-		for _, to := range agents {
-			req, err := n.wrapDirRequest(packet, to.Addr(), key)
-			if err != nil {
-				n.log.Warn("master: changes not pushed", "err", err)
-				return
-			}
-			n.writeRaw(req, to)
+		reqs := make([]wire.Dict, len(agents))
+		for i, to := range agents {
+			reqs[i] = n.dirHeaderDict(wire.DirRequest)
+			reqs[i].SetDict(dkWrap, packet)
+			reqs[i].SetStr(dkTAdr, to.Addr().String())
+		}
+		if err := signAll(reqs, key); err != nil {
+			n.log.Warn("master: changes not pushed", "err", err)
+			return
+		}
+		for i, to := range agents {
+			n.writeRaw(wire.AppendIPDict(nil, reqs[i]), to)
 		}
 	}
 	n.log.Debug("master: changes pushed", "rows", len(rows), "chunks", len(lists), "to", len(targets), "agents", len(agents))
+}
+
+// requeue puts changes not pushed back for the next tick, unless a newer one came meanwhile.
+func (m *dirMaster) requeue(keys []changeKey, changes map[changeKey]change) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, k := range keys {
+		if _, newer := m.changes[k]; !newer {
+			m.changes[k] = changes[k]
+			m.order = append(m.order, k)
+		}
+	}
 }
 
 // planPush picks the agents of each foreign segment (keeping those that still poll) and returns them,
@@ -302,7 +343,7 @@ func (m *dirMaster) planPush(now time.Time) (agents, direct []netip.AddrPort) {
 
 // sendFullLists sends the whole list to the hosts owed it whose address is known (an entry exchange
 // completed), each at most once per fullListEvery, within the byte budget; the rest wait.
-func (n *Node) sendFullLists(now time.Time, key *rsa.PrivateKey) {
+func (n *Node) sendFullLists(ctx context.Context, now time.Time, key *rsa.PrivateKey) {
 	m := n.master
 	m.mu.Lock()
 	var due []hostKey
@@ -345,7 +386,14 @@ func (n *Node) sendFullLists(now time.Time, key *rsa.PrivateKey) {
 		delete(m.due, k)
 		m.lastFull.put(k, now)
 		m.mu.Unlock()
-		for _, b := range full {
+		for i, b := range full {
+			if i > 0 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(fullListGap):
+				}
+			}
 			n.writeRaw(b, to)
 		}
 		n.log.Debug("master: whole list sent", "to", to, "chunks", len(full), "bytes", size)

@@ -2,7 +2,10 @@ package protocol
 
 import (
 	"crypto/rsa"
+	"errors"
 	"net/netip"
+	"runtime"
+	"sync"
 
 	"hato/protocol/crypt"
 	"hato/protocol/wire"
@@ -71,13 +74,31 @@ func (n *Node) signedLists(rows []wire.Dict, key *rsa.PrivateKey) ([]wire.Dict, 
 		d.SetInt(dkStart, int64(start))
 		d.SetInt(dkNum, int64(len(chunk)))
 		d.SetInt(dkTotal, int64(len(rows)))
-		if err := signDict(&d, key, crypt.Supported); err != nil {
-			return nil, err
-		}
 		out = append(out, d)
 		start += len(chunk)
 	}
-	return out, nil
+	return out, signAll(out, key)
+}
+
+// signAll signs every dict with key, on every core: a site's list is dozens of chunks, a push goes to
+// hundreds of agents.
+func signAll(ds []wire.Dict, key *rsa.PrivateKey) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(ds))
+	next := make(chan int)
+	for range min(len(ds), runtime.GOMAXPROCS(0)) {
+		wg.Go(func() {
+			for i := range next {
+				errs[i] = signDict(&ds[i], key, crypt.Supported)
+			}
+		})
+	}
+	for i := range ds {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // wrapDirPacket wraps a signed ANSLIST_DICT into a signed DIR_PACKET, as WIN's DirSendDirect sends it
@@ -87,18 +108,6 @@ func (n *Node) wrapDirPacket(list wire.Dict, key *rsa.PrivateKey) (wire.Dict, er
 	d.SetDict(dkWrap, list)
 	err := signDict(&d, key, crypt.Supported)
 	return d, err
-}
-
-// wrapDirRequest wraps a signed DIR_PACKET into a signed DIR_REQUEST for the agent at tadr, which
-// relays it on its network that holds tadr (dirrelay.go).
-func (n *Node) wrapDirRequest(packet wire.Dict, tadr netip.Addr, key *rsa.PrivateKey) ([]byte, error) {
-	d := n.dirHeaderDict(wire.DirRequest)
-	d.SetDict(dkWrap, packet)
-	d.SetStr(dkTAdr, tadr.String())
-	if err := signDict(&d, key, crypt.Supported); err != nil {
-		return nil, err
-	}
-	return wire.AppendIPDict(nil, d), nil
 }
 
 // onNetworks says whether a is on one of nets.

@@ -94,9 +94,12 @@ type dirMaster struct {
 	fullBytes bucket
 	changes   map[changeKey]change // pushed at the next tick
 	order     []changeKey
-	gen       uint64   // counts changes: a whole list built across one is not kept
-	full      [][]byte // the whole list, signed, while nothing changed
-	announced time.Time
+	gen       uint64 // counts changes: a whole list built across one is not kept
+	// maxPending bounds the changes waiting to be pushed (twice the host table); dropped counts those
+	// let go beyond it, for the log.
+	maxPending, dropped int
+	full                [][]byte // the whole list, signed, while nothing changed
+	announced           time.Time
 }
 
 func newDirMaster(cfg *Config) *dirMaster {
@@ -104,14 +107,15 @@ func newDirMaster(cfg *Config) *dirMaster {
 		cfg.DirSpan = defaultDirSpan
 	}
 	return &dirMaster{
-		span:     cfg.DirSpan,
-		limit:    newLimiter(dirRate, dirBurst, masterGlobalRate, masterGlobalBurst),
-		kick:     make(chan struct{}, 1),
-		pollers:  map[hostKey]*poller{},
-		agents:   map[netip.Prefix][]hostKey{},
-		due:      map[hostKey]bool{},
-		lastFull: newLRU[hostKey, time.Time](cfg.MaxHosts),
-		changes:  map[changeKey]change{},
+		span:       cfg.DirSpan,
+		limit:      newLimiter(dirRate, dirBurst, masterGlobalRate, masterGlobalBurst),
+		kick:       make(chan struct{}, 1),
+		pollers:    map[hostKey]*poller{},
+		agents:     map[netip.Prefix][]hostKey{},
+		due:        map[hostKey]bool{},
+		lastFull:   newLRU[hostKey, time.Time](cfg.MaxHosts),
+		changes:    map[changeKey]change{},
+		maxPending: 2 * cfg.MaxHosts,
 	}
 }
 
@@ -201,6 +205,17 @@ func (m *dirMaster) observe(ev Event) {
 		}
 		m.changes[r] = c
 	}
+	if over := len(m.order) - m.maxPending; over > 0 {
+		// A flood of invented hosts outruns the pushes: the oldest changes go unsent, with a tenth more
+		// so that this is rare. Members may then keep a few hosts too many, or miss some until the next
+		// whole list.
+		drop := min(len(m.order), over+m.maxPending/10)
+		for _, r := range m.order[:drop] {
+			delete(m.changes, r)
+		}
+		m.order = slices.Delete(m.order, 0, drop)
+		m.dropped += drop
+	}
 	m.gen++
 	m.full = nil
 	if ev.Kind == EventHostLeft {
@@ -218,6 +233,10 @@ func (n *Node) pushChanges(key *rsa.PrivateKey) {
 	order, changes := m.order, m.changes
 	m.order, m.changes = nil, map[changeKey]change{}
 	agents, direct := m.planPush(time.Now())
+	if m.dropped > 0 {
+		n.log.Warn("master: changes dropped, arriving faster than they can be pushed", "changes", m.dropped)
+		m.dropped = 0
+	}
 	m.mu.Unlock()
 	if len(order) == 0 {
 		return

@@ -190,3 +190,33 @@ func TestMasterRefusesBadPolls(t *testing.T) {
 		t.Errorf("events %s", s)
 	}
 }
+
+// A flood of invented hosts cannot grow the master's queue of changes without bound: beyond twice the
+// host table the oldest go unsent (here the master has no keys yet, so nothing is pushed at all).
+func TestMasterChangesBounded(t *testing.T) {
+	port := testPort(t)
+	master := startNode(t, "127.0.0.2", port, func(c *Config) { c.BeMaster, c.MaxHosts = true, 50 })
+	for i := range 300 {
+		c := udpAt(t, "127.0.0.7", 0)
+		p := wire.Packet{No: uint32(i + 1), User: fmt.Sprintf("x%d", i), Host: "flood", Cmd: wire.BrEntry}
+		sendFrom(t, c, master.Addr(), p.Bytes())
+		c.Close()
+		if i%50 == 49 {
+			time.Sleep(50 * time.Millisecond) // the node's answers to unknown sources are budgeted, not its table
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		m := master.master
+		m.mu.Lock()
+		pending, dropped := len(m.order), m.dropped
+		m.mu.Unlock()
+		if dropped > 0 && pending <= 100 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d changes pending (at most 100), %d dropped", pending, dropped)
+		}
+		master.drain(20 * time.Millisecond)
+	}
+}

@@ -78,9 +78,10 @@ func TestServeUsesMaster(t *testing.T) {
 // addresses, no destinations): each lists the other through it, and one leaving is gone from the other.
 func TestServeAsMaster(t *testing.T) {
 	port := freePort(t)
-	startServe(t, "--bind", "127.0.0.2", "--port", port, "--user", "boss", "--master")
+	masterProfile, aliceProfile := t.TempDir(), t.TempDir()
+	startServe(t, "--profile", masterProfile, "--bind", "127.0.0.2", "--port", port, "--user", "boss", "--master")
 	m := "127.0.0.2:" + port
-	a := startServe(t, "--bind", "127.0.0.3", "--port", port, "--user", "alice", "--use-master", m)
+	a := startServe(t, "--profile", aliceProfile, "--bind", "127.0.0.3", "--port", port, "--user", "alice", "--use-master", m)
 	a.wait(t, func(e map[string]any) bool { return e["event"] == "master-key" })
 	b := startServe(t, "--bind", "127.0.0.4", "--port", port, "--user", "bob", "--use-master", m)
 	hostAt := func(addr string) func(map[string]any) bool {
@@ -91,6 +92,16 @@ func TestServeAsMaster(t *testing.T) {
 	}
 	a.wait(t, hostAt("127.0.0.4:"+port))
 	b.wait(t, hostAt("127.0.0.3:"+port))
+	// hato list through a running member, and through the master: the whole site, though nobody on
+	// another subnet can answer a refresh's broadcast.
+	for _, c := range []struct{ profile, want string }{{aliceProfile, "boss bob"}, {masterProfile, "alice bob"}} {
+		code, out, errOut := run(t, list, "--profile", c.profile, "--wait", "500ms")
+		for _, u := range strings.Fields(c.want) {
+			if code != 0 || !strings.Contains(out, u+"@") {
+				t.Errorf("hato list --profile %s: exit %d, no %s in\n%s%s", c.profile, code, u, out, errOut)
+			}
+		}
+	}
 	b.stop()
 	a.wait(t, func(e map[string]any) bool {
 		h, _ := e["host"].(map[string]any)

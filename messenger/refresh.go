@@ -3,6 +3,7 @@ package messenger
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"hato/protocol"
@@ -22,8 +23,9 @@ func RefreshWait(hosts int) time.Duration {
 }
 
 // Refresh asks everyone to announce themselves again (BR_ENTRY) and returns, after wait (0: RefreshWait
-// for the hosts known now), the hosts that answered: those a list should show. Hosts that stayed silent
-// are still known to the node; a later packet of theirs brings them back.
+// for the hosts known now), the hosts that answered, and those a member master lists: those a list
+// should show. Hosts that stayed silent are still known to the node; a later packet of theirs brings
+// them back.
 func (h *Hato) Refresh(ctx context.Context, wait time.Duration) ([]protocol.Host, error) {
 	node := h.Node()
 	if wait == 0 {
@@ -43,6 +45,12 @@ func (h *Hato) Refresh(ctx context.Context, wait time.Duration) ([]protocol.Host
 	var out []protocol.Host
 	for _, host := range node.Hosts() {
 		if !host.Seen.Before(start) {
+			out = append(out, host)
+		}
+	}
+	// Hosts on other subnets cannot hear our BR_ENTRY: those the member master lists stay listed.
+	for _, host := range node.Listed() {
+		if !slices.ContainsFunc(out, func(o protocol.Host) bool { return o.Addr == host.Addr }) {
 			out = append(out, host)
 		}
 	}

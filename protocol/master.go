@@ -604,3 +604,23 @@ func readNetworks(list []wire.Dict) []netip.Prefix {
 	}
 	return out
 }
+
+// Listed returns the hosts a member master vouches for, which a Refresh keeps though they cannot answer
+// our broadcast: as the master, every host of the table (silent ones are dropped after DirSpan); as a
+// member, the hosts known only from lists (the master's, or a host-list exchange), which the master
+// deletes when they go. Nil for a node that is neither.
+func (n *Node) Listed() []Host {
+	if n.master == nil && n.member == nil {
+		return nil
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	var out []Host
+	n.hosts.each(func(e *hostEntry) bool {
+		if n.master != nil || !e.direct {
+			out = append(out, e.copy())
+		}
+		return true
+	})
+	return out
+}

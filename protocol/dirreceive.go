@@ -93,44 +93,57 @@ func dirSender(from netip.AddrPort, h dirHeader) Host {
 // onAgentPacket unwraps a DIR_AGENTPACKET: its WAPD must be a DIR_PACKET of the master's, which may come
 // from any address (the agent's).
 func (n *Node) onAgentPacket(from netip.AddrPort, d *wire.Dict) (why string) {
+	_, why = n.takeWrapped(from, d)
+	return why
+}
+
+// takeWrapped takes the DIR_PACKET of the master's that d wraps (WAPD), and returns it.
+func (n *Node) takeWrapped(from netip.AddrPort, d *wire.Dict) (wire.Dict, string) {
 	inner, err := d.Dict(dkWrap)
 	if err != nil {
-		return err.Error()
+		return inner, err.Error()
 	}
 	h, err := readDirHeader(&inner)
 	if err != nil {
-		return "WAPD: header: " + err.Error()
+		return inner, "WAPD: header: " + err.Error()
 	}
 	if h.cmd.Mode() != wire.DirPacket {
-		return fmt.Sprintf("WAPD is a %v, not a DIR_PACKET", h.cmd.Mode())
+		return inner, fmt.Sprintf("WAPD is a %v, not a DIR_PACKET", h.cmd.Mode())
 	}
 	if why := n.onMasterPacket(from, h, &inner, false); why != "" {
-		return "WAPD: " + why
+		return inner, "WAPD: " + why
 	}
-	return ""
+	return inner, ""
 }
 
 // onMasterPacket takes an ANSLIST_DICT or DIR_PACKET the master made, sent by the master (direct) or
-// relayed by an agent. Repeats (the master broadcasts on several addresses, agents relay what we may
-// have heard) are dropped once one copy was taken.
+// relayed by an agent.
 func (n *Node) onMasterPacket(from netip.AddrPort, h dirHeader, d *wire.Dict, direct bool) (why string) {
-	m := n.member
-	if direct && from != m.master {
-		return fmt.Sprintf("sent by %s, not by the master %s", from, m.master)
+	if direct && from != n.member.master {
+		return fmt.Sprintf("sent by %s, not by the master %s", from, n.member.master)
 	}
-	k := dedupKey{src: m.master, no: h.no, mode: h.cmd.Mode(), user: h.user, host: h.host}
+	return n.takeOnce(h, func() string {
+		if why := n.checkMasterSigned(d, direct, dirSender(from, h)); why != "" {
+			return why
+		}
+		return n.applyMasterPacket(h, d)
+	})
+}
+
+// takeOnce runs take for a packet of the master's not taken before: the master broadcasts on several
+// addresses, agents relay what we may have heard. A packet take refuses is forgotten, so that a forged
+// copy does not make us drop the real one.
+func (n *Node) takeOnce(h dirHeader, take func() string) string {
+	k := dedupKey{src: n.member.master, no: h.no, mode: h.cmd.Mode(), user: h.user, host: h.host}
 	n.mu.Lock()
 	_, repeat := n.seen.see(k, time.Now())
 	n.mu.Unlock()
 	if repeat {
 		return ""
 	}
-	why = n.checkMasterSigned(d, direct, dirSender(from, h))
-	if why == "" {
-		why = n.applyMasterPacket(h, d)
-	}
+	why := take()
 	if why != "" {
-		n.forgetSeen(k) // a forged copy must not make us drop the real one
+		n.forgetSeen(k)
 	}
 	return why
 }

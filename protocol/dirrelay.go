@@ -3,7 +3,6 @@ package protocol
 import (
 	"fmt"
 	"net/netip"
-	"time"
 
 	"hato/protocol/wire"
 )
@@ -18,51 +17,30 @@ import (
 
 // onDirRequest relays a DIR_REQUEST from our master.
 func (n *Node) onDirRequest(from netip.AddrPort, h dirHeader, d *wire.Dict) (why string) {
-	m := n.member
-	if from != m.master {
-		return fmt.Sprintf("sent by %s, not by the master %s", from, m.master)
+	if from != n.member.master {
+		return fmt.Sprintf("sent by %s, not by the master %s", from, n.member.master)
 	}
-	k := dedupKey{src: m.master, no: h.no, mode: h.cmd.Mode(), user: h.user, host: h.host}
-	n.mu.Lock()
-	_, repeat := n.seen.see(k, time.Now())
-	n.mu.Unlock()
-	if repeat {
-		return ""
-	}
-	defer func() {
-		if why != "" {
-			n.forgetSeen(k)
+	return n.takeOnce(h, func() string {
+		if why := n.checkMasterSigned(d, true, dirSender(from, h)); why != "" {
+			return why
 		}
-	}()
-	if why := n.checkMasterSigned(d, true, dirSender(from, h)); why != "" {
-		return why
-	}
-	tadr, err := d.Str(dkTAdr)
-	if err != nil {
-		return err.Error()
-	}
-	inner, err := d.Dict(dkWrap)
-	if err != nil {
-		return err.Error()
-	}
-	ih, err := readDirHeader(&inner)
-	if err != nil {
-		return "WAPD: header: " + err.Error()
-	}
-	if ih.cmd.Mode() != wire.DirPacket {
-		return fmt.Sprintf("WAPD is a %v, not a DIR_PACKET", ih.cmd.Mode())
-	}
-	if why := n.onMasterPacket(from, ih, &inner, false); why != "" {
-		return "WAPD: " + why
-	}
-	seg, ok := n.segmentOf(tadr)
-	if !ok {
-		return fmt.Sprintf("TADR %q is on none of our networks", tadr)
-	}
-	out := n.dirHeaderDict(wire.DirAgentPacket)
-	out.SetDict(dkWrap, inner)
-	n.writeRaw(wire.AppendIPDict(nil, out), netip.AddrPortFrom(broadcastAddr(seg), n.PeerPort()))
-	return ""
+		tadr, err := d.Str(dkTAdr)
+		if err != nil {
+			return err.Error()
+		}
+		inner, why := n.takeWrapped(from, d)
+		if why != "" {
+			return why
+		}
+		seg, ok := n.segmentOf(tadr)
+		if !ok {
+			return fmt.Sprintf("TADR %q is on none of our networks", tadr)
+		}
+		out := n.dirHeaderDict(wire.DirAgentPacket)
+		out.SetDict(dkWrap, inner)
+		n.writeRaw(wire.AppendIPDict(nil, out), netip.AddrPortFrom(broadcastAddr(seg), n.PeerPort()))
+		return ""
+	})
 }
 
 // segmentOf is our network that holds the address a, as WIN's SetBrDirAddr picks it.

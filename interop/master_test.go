@@ -57,14 +57,15 @@ func (s *server) waitPresent(t *testing.T, timeout time.Duration, want []string)
 
 // TestMasterAcrossSubnets: four subnets joined by a router that forwards no broadcast; `hato serve
 // --master` on the first, three members on each (the real app under Xvfb among them, its master set in
-// its profile), every one of them a member by --use-master alone. Everyone lists everyone within the
-// master's cycle; a member leaving is gone everywhere; a message and a file cross the router by nickname.
+// its profile), every one of them a member by --use-master alone, and a serve that is no member on the
+// third. Everyone lists everyone within the master's cycle (the non-member through the agents' sweep of
+// its subnet); a member leaving is gone everywhere; a message and a file cross the router by nickname.
 func TestMasterAcrossSubnets(t *testing.T) {
 	needLab(t)
 	needTools(t, map[string]string{"Xvfb": "xvfb", "xdotool": "xdotool"})
 	hatoBinary(t)
 	guiBinary(t) // before the lab: a cold cgo build takes minutes
-	lab, err := netlab.NewRouted(t, []int{3, 3, 3, 3})
+	lab, err := netlab.NewRouted(t, []int{3, 3, 4, 3})
 	if err != nil {
 		t.Fatalf("building a routed lab of four subnets: %v", err)
 	}
@@ -102,7 +103,10 @@ func TestMasterAcrossSubnets(t *testing.T) {
 				srv: startServe(t, h, identity{Nick: nick, User: "u" + nick, Host: "h" + nick}, extra...)})
 		}
 	}
-	everyone := []string{masterHost.Addr(2425)}
+	// A plain serve on subnet 2, no member: the master learns of it from its agents' sweeps there.
+	plainHost := lab.Subnet(2).Host(3)
+	plain := startServe(t, plainHost, identity{Nick: "plain", User: "plain", Host: "plainhost"})
+	everyone := []string{masterHost.Addr(2425), plainHost.Addr(2425)}
 	for _, m := range members {
 		everyone = append(everyone, m.host.Addr(2425))
 	}
@@ -150,12 +154,20 @@ func TestMasterAcrossSubnets(t *testing.T) {
 	if err != nil || !strings.Contains(out, "delivered to アプリ") {
 		t.Fatalf("send to the app by nickname: %v\n%s%s", err, out, errOut)
 	}
+	// The non-member, known to subnet 0 only from the sweep of subnet 2, by nickname.
+	m01 := members[1]
+	out, errOut, err = runHato(t, m01.host, 30*time.Second, "send", "--profile", m01.srv.profile, "--to", "plain", "found by a sweep")
+	if err != nil || !strings.Contains(out, "delivered to plain") {
+		t.Fatalf("send to the non-member by nickname: %v\n%s%s", err, out, errOut)
+	}
+	plain.wait(t, 10*time.Second, "the message from m01", func(e event) bool {
+		return e.Event == "message" && e.Text != nil && *e.Text == "found by a sweep"
+	})
 	// A file from subnet 0 to subnet 2, fetched by m22's serve (--download).
 	file := filepath.Join(t.TempDir(), "across.txt")
 	if err := os.WriteFile(file, []byte(strings.Repeat("across the router\n", 1000)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m01 := members[1]
 	out, errOut, err = runHato(t, m01.host, 60*time.Second, "send", "--profile", m01.srv.profile, "--to", "m22", "--file", file, "a file")
 	if err != nil {
 		t.Fatalf("file to m22 by nickname: %v\n%s%s", err, out, errOut)

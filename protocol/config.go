@@ -92,8 +92,9 @@ type Config struct {
 	// directory. It polls the master (DIR_POLL every MasterPoll, 60 s by default), sends it its entry
 	// packets by unicast, and takes the host lists the master signs with its key: the one whose
 	// fingerprint (16 hex digits, crypt.Fingerprint) is MasterKey, or, when that is empty, the first one
-	// the master's address shows (reported by EventMasterKey, to keep as MasterKey). MasterAgent lists
-	// our networks in the poll, which offers us as the master's agent for them (not built yet: off).
+	// the master's address shows (reported by EventMasterKey, to keep as MasterKey). The poll names our
+	// networks, offering us as the master's agent there (diragent.go), except when bound to a loopback
+	// address; MasterAgent names them then too (tests).
 	Master      netip.AddrPort
 	MasterKey   string
 	MasterPoll  time.Duration

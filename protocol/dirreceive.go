@@ -55,6 +55,8 @@ func (n *Node) onDirDatagram(from netip.AddrPort, b []byte) {
 	switch mode := h.cmd.Mode(); {
 	case mode == wire.DirPoll && n.master != nil:
 		why = n.onPoll(from, h, &d)
+	case (mode == wire.DirAnsBroad || mode == wire.DirEvBroad) && n.master != nil:
+		why = n.onAgentReport(from, h, &d)
 	case m == nil:
 		n.log.Debug("directory packet ignored: the master's own lists", "from", from, "cmd", mode)
 		return
@@ -64,6 +66,8 @@ func (n *Node) onDirDatagram(from netip.AddrPort, b []byte) {
 		why = n.onAgentPacket(from, &d)
 	case mode == wire.DirRequest:
 		why = n.onDirRequest(from, h, &d)
+	case mode == wire.DirBroadcast || mode == wire.DirPollAgent:
+		why = n.onAgentOrder(from, h, &d, mode == wire.DirBroadcast)
 	default:
 		// DIR_POLL, DIR_ANSBROAD, DIR_EVBROAD are the master's.
 		n.log.Debug("directory packet ignored", "from", from, "cmd", h.cmd.Mode())

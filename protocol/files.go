@@ -62,13 +62,19 @@ type FileRequest struct {
 func (n *Node) serveConn(ctx context.Context, c *net.TCPConn) {
 	from := c.RemoteAddr().(*net.TCPAddr).AddrPort()
 	from = netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
+	c.SetReadDeadline(time.Now().Add(requestTimeout))
+	r := bufio.NewReaderSize(c, 512)
+	// A member master's orders to its agents come over TCP as IPDicts (diragent.go).
+	if head, err := r.Peek(4); err == nil && string(head) == "IP2:" {
+		n.onDirTCP(c, r, from)
+		return
+	}
 	if n.cfg.Files == nil {
 		n.log.Debug("tcp connection refused: no file server", "from", from)
 		c.Close()
 		return
 	}
-	c.SetReadDeadline(time.Now().Add(requestTimeout))
-	b, err := readRequest(c)
+	b, err := readRequest(r)
 	if err != nil {
 		n.log.Debug("file request", "from", from, "err", err)
 		c.Close()
@@ -97,8 +103,7 @@ func (n *Node) serveConn(ctx context.Context, c *net.TCPConn) {
 
 // readRequest reads up to the request's terminating NUL (every client sends one; a peer that half-closes
 // after its request ends it too).
-func readRequest(c *net.TCPConn) ([]byte, error) {
-	r := bufio.NewReaderSize(c, 512)
+func readRequest(r *bufio.Reader) ([]byte, error) {
 	var b []byte
 	for len(b) < maxRequest {
 		chunk, err := r.ReadSlice(0)

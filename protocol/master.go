@@ -89,6 +89,7 @@ type dirMaster struct {
 	mu        sync.Mutex // never held while taking Node.mu
 	pollers   map[hostKey]*poller
 	agents    map[netip.Prefix][]hostKey // per foreign segment, its agents
+	swept     map[netip.Prefix]time.Time // per foreign segment, its last sweep order
 	due       map[hostKey]bool           // owed the whole list
 	lastFull  *lru[hostKey, time.Time]
 	fullBytes bucket
@@ -100,6 +101,7 @@ type dirMaster struct {
 	maxPending, dropped int
 	full                [][]byte // the whole list, signed, while nothing changed
 	announced           time.Time
+	uptSent             bool // our first BR_ENTRY carried UPT
 }
 
 func newDirMaster(cfg *Config) *dirMaster {
@@ -112,6 +114,7 @@ func newDirMaster(cfg *Config) *dirMaster {
 		kick:       make(chan struct{}, 1),
 		pollers:    map[hostKey]*poller{},
 		agents:     map[netip.Prefix][]hostKey{},
+		swept:      map[netip.Prefix]time.Time{},
 		due:        map[hostKey]bool{},
 		lastFull:   newLRU[hostKey, time.Time](cfg.MaxHosts),
 		changes:    map[changeKey]change{},
@@ -174,6 +177,7 @@ func (n *Node) masterTick(ctx context.Context, now time.Time) {
 		return
 	}
 	n.pushChanges(key)
+	n.orderSweeps(now, key)
 	n.sendFullLists(ctx, now, key)
 }
 
@@ -552,11 +556,31 @@ func (n *Node) onPoll(from netip.AddrPort, h dirHeader, d *wire.Dict) (why strin
 	return ""
 }
 
-// masterHeardEntry owes the whole list to a host that sent us a BR_ENTRY (it started, or pressed
-// Refresh): a member, or any host that reads IPDict (WIN sends it there too).
-func (n *Node) masterHeardEntry(h Host) {
+// masterHint is the IP: line of our first BR_ENTRY as the master: UPT 0, which makes members that hear
+// it poll at once (WIN's master after a start).
+func (n *Node) masterHint(mode wire.Command) []byte {
 	m := n.master
-	if m == nil {
+	if m == nil || mode.Mode() != wire.BrEntry {
+		return nil
+	}
+	m.mu.Lock()
+	first := !m.uptSent
+	m.uptSent = true
+	m.mu.Unlock()
+	if !first {
+		return nil
+	}
+	var d wire.Dict
+	d.SetInt(dkUPT, 0)
+	return wire.AppendIPDict(nil, d)
+}
+
+// masterHeardEntry owes the whole list to a host that sent us a BR_ENTRY (it started, or pressed
+// Refresh): a member, or any host that reads IPDict (WIN sends it there too); not for an agent's sweep
+// (DRB), which asks every host there to announce itself.
+func (n *Node) masterHeardEntry(h Host, drb bool) {
+	m := n.master
+	if m == nil || drb {
 		return
 	}
 	m.mu.Lock()

@@ -220,3 +220,50 @@ func TestMasterChangesBounded(t *testing.T) {
 		master.drain(20 * time.Millisecond)
 	}
 }
+
+// The master's first BR_ENTRY says it just started (UPT in its IP: line), later ones do not; a member
+// that hears it polls at once instead of at its next period.
+func TestMasterStartMakesMembersPoll(t *testing.T) {
+	port := testPort(t)
+	member := newFakeMaster(t, "127.0.0.6", port, nil) // records what the master sends it
+	master := startNode(t, "127.0.0.2", port, func(c *Config) {
+		c.Keys, c.BeMaster, c.User = testKeys(t, 5), true, "master"
+	}, "127.0.0.6")
+	first := member.waitClassic(t, wire.BrEntry)
+	if _, upt := entryHints(wire.ParseEntry(first).IP); !upt {
+		t.Errorf("the master's first BR_ENTRY has no UPT: %q", first.Extra)
+	}
+	master.Announce()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		member.mu.Lock()
+		var entries []wire.Packet
+		for _, p := range member.classic {
+			if p.Cmd.Mode() == wire.BrEntry {
+				entries = append(entries, p)
+			}
+		}
+		member.mu.Unlock()
+		if len(entries) >= 2 {
+			if _, upt := entryHints(wire.ParseEntry(entries[1]).IP); upt {
+				t.Error("a later BR_ENTRY says UPT too")
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no second BR_ENTRY")
+		}
+	}
+
+	// A member polls at start and, with an hour to its next poll, at once when its master starts.
+	fake := newFakeMaster(t, "127.0.0.9", port, testKeys(t, 5).RSA2048)
+	n := startNode(t, "127.0.0.3", port, func(c *Config) {
+		c.Keys, c.Master, c.MasterPoll = testKeys(t, 0), fake.addr(), time.Hour
+	})
+	fake.waitDict(t, wire.DirPoll, 0)
+	var hint wire.Dict
+	hint.SetInt(dkUPT, 0)
+	msg, extra := wire.AppendEntry([]byte("M"), nil, wire.EntryText{User: "master", Host: "SRV", IP: wire.AppendIPDict(nil, hint)})
+	entry := wire.Packet{No: fake.next(), User: "master", Host: "SRV", Cmd: wire.BrEntry | wire.CapUTF8Opt | wire.DirMasterOpt, Msg: msg, Extra: extra}
+	sendFrom(t, fake.conn, n.Addr(), entry.Bytes())
+	fake.waitDict(t, wire.DirPoll, 1)
+}

@@ -21,10 +21,10 @@ import (
 // first one the master's address shows us (its ANSPUBKEY, or a packet it sends us directly), pinned for
 // good (EventMasterKey) so that the messenger can keep it.
 //
-// Of the agent role, Hato relays the master's pushes (DIR_REQUEST, dirrelay.go) but does not sweep its
-// segment for a WIN master (DIR_BROADCAST over TCP, DIR_ANSBROAD, DIR_EVBROAD). A WIN master makes agents
-// of members whose NADRS holds their own address, so our DIR_POLL names our networks only to a Hato
-// master, which asks for relaying alone, or when Config.MasterAgent asks.
+// Our DIR_POLL names our networks (NADRS), which offers us as the master's agent for them: we relay its
+// pushes (DIR_REQUEST, dirrelay.go) and sweep and report our network when asked (diragent.go). A node
+// bound to a loopback address names none (its broadcasts reach no other process there), unless
+// Config.MasterAgent asks.
 
 // EventMasterKey: the member master's key was pinned on first use (Config.MasterKey was empty). Text is
 // its fingerprint, to keep as Config.MasterKey; Host is whoever showed it, at the master's address.
@@ -55,7 +55,7 @@ type member struct {
 	key    *rsa.PublicKey // the master's key, once pinned (configured: once a packet showed the whole key)
 	fp     string
 	asking bool          // a GETPUBKEY to the master is under way
-	repoll chan struct{} // the master's first entry packet came: poll again (see masterIsHato)
+	repoll chan struct{} // poll again: the master just started (its UPT)
 }
 
 // newMember checks the member settings and, with a master configured, adds it to the destinations of
@@ -111,9 +111,6 @@ func (n *Node) pollMaster(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-m.repoll:
-			if !n.masterIsHato() || n.addr.Addr().IsLoopback() {
-				continue // our poll would say the same
-			}
 			t.Stop()
 		case <-t.C:
 		}
@@ -156,7 +153,7 @@ func (n *Node) sendPoll() error {
 	}
 	d := n.dirHeaderDict(wire.DirPoll)
 	var nets []netip.Prefix
-	if n.member.agent || n.masterIsHato() && !n.addr.Addr().IsLoopback() {
+	if n.member.agent || !n.addr.Addr().IsLoopback() {
 		nets = localNetworks(n.addr.Addr())
 	}
 	d.SetDictList(dkNAdrs, dirNetworks(nets))
@@ -166,26 +163,15 @@ func (n *Node) sendPoll() error {
 	return n.writeRaw(wire.AppendIPDict(nil, d), n.member.master)
 }
 
-// memberHeardEntry notes an entry packet from the master: the first one may show it is a Hato, which our
-// next poll then tells it at once.
-func (n *Node) memberHeardEntry(from netip.AddrPort, first bool) {
-	if m := n.member; m != nil && first && from == m.master {
+// memberHeardEntry notes an entry packet from the master: one with UPT says it just started and wants
+// our poll at once (WIN's MsgBrEntry).
+func (n *Node) memberHeardEntry(from netip.AddrPort, upt bool) {
+	if m := n.member; m != nil && upt && from == m.master {
 		select {
 		case m.repoll <- struct{}{}:
 		default:
 		}
 	}
-}
-
-// masterIsHato says whether the master is a Hato (its entry packets say so). A Hato master asks its
-// agents only to relay its pushes (dirrelay.go), which Hato does: our poll then names our networks,
-// which lets it pick agents among us. A WIN master also has its agents sweep their segments over TCP,
-// which Hato does not do yet (Config.MasterAgent).
-func (n *Node) masterIsHato() bool {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	e := n.hosts.byAddr[n.member.master]
-	return e != nil && e.Hato
 }
 
 // askMasterKey asks the master's address for its key (GETPUBKEY, as WIN asks a master it knows) and pins

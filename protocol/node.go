@@ -65,6 +65,7 @@ type Node struct {
 	decryptSem   chan struct{}                   // decryptWorkers() slots
 	member       *member                         // the member-master role (member.go); nil unless Config.Master
 	master       *dirMaster                      // the master role (master.go); nil unless Config.BeMaster
+	agent        agentState                      // the window a member master granted us as its agent
 
 	// entryMu keeps each entry packet's build and write together (a delayed ANSENTRY is built at once,
 	// in the peer's charset, and written later), and a broadcast together with the copies that follow

@@ -97,6 +97,11 @@ func (n *Node) entryOpts() wire.Command {
 // then UTF-8 UN/HN/NN/GN lines. To a peer known from its entry it uses that peer's charset, telling the
 // front end (EventLost) when the code page cannot hold our names; anyone else gets the broadcast's.
 func (n *Node) entryPacket(mode wire.Command, h *Host) wire.Packet {
+	return n.entryPacketWith(mode, h, n.masterHint(mode))
+}
+
+// entryPacketWith is entryPacket with an IPDict for WIN's IP: line (nil for none): member-master hints.
+func (n *Node) entryPacketWith(mode wire.Command, h *Host, ip []byte) wire.Packet {
 	n.mu.Lock()
 	nick, group := n.cfg.Nick, n.cfg.Group
 	n.mu.Unlock()
@@ -108,7 +113,7 @@ func (n *Node) entryPacket(mode wire.Command, h *Host) wire.Packet {
 		n.tellLost(*h, lost(cs, nick, group, n.cfg.User, n.cfg.Host))
 	}
 	msg, extra := wire.AppendEntry(wire.Encode(nick, cs), wire.Encode(group, cs),
-		wire.EntryText{User: n.cfg.User, Host: n.cfg.Host, Nick: nick, Group: group, Hato: HatoLevel})
+		wire.EntryText{User: n.cfg.User, Host: n.cfg.Host, Nick: nick, Group: group, Hato: HatoLevel, IP: ip})
 	return n.packet(cs, mode|n.entryOpts()|flag, msg, extra)
 }
 

@@ -191,10 +191,16 @@ func (n *Node) onEntry(in inbound) {
 		n.checkClaim(from, r.claim, in.size)
 	}
 
-	if mode == wire.BrEntry && r.claim == nil && r.host.Addr == from {
-		n.masterHeardEntry(r.host) // as the member master: the whole list
+	drb, upt := entryHints(e.IP)
+	if r.claim == nil && r.host.Addr == from {
+		if mode == wire.BrEntry {
+			n.masterHeardEntry(r.host, drb) // as the member master: the whole list
+		}
+		if mode == wire.BrEntry || mode == wire.BrAbsence {
+			n.agentHeard(r.host, mode, drb) // as an agent: tell the master
+		}
 	}
-	n.memberHeardEntry(from, r.first) // as a member: the master shows what it is
+	n.memberHeardEntry(from, upt) // as a member: the master just started
 	switch {
 	case mode == wire.BrEntry:
 		// The answer is in the peer's charset, after Windows' random delay; a flood of entries waits
@@ -354,6 +360,7 @@ func (n *Node) onExit(from netip.AddrPort) {
 			h, _ := n.hosts.remove(e.key())
 			n.forgetHostLocked(h)
 			evs = append(evs, Event{Kind: EventHostLeft, Host: h})
+			defer n.agentHeard(h, wire.BrExit, false) // as an agent: tell the master (after the unlock)
 		} else {
 			n.hosts.unbind(e, from)
 			n.peerKeys.remove(from)

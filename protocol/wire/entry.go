@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strings"
 )
 
@@ -19,6 +20,9 @@ type Entry struct {
 	Icon, Encoding string // iptux's third and fourth fields
 	Iptux          bool   // a fourth field was present: iptux's layout
 	Hato           string // the HATO: line another Hato adds (its feature level), "" from other clients
+	// IP is the IPDict of WIN's "\nIP:" line (base64 decoded, not parsed): member-master hints such as
+	// DRB and UPT (docs/member-master.md §1.2); nil when absent or not base64.
+	IP []byte
 }
 
 // ParseEntry reads an entry payload. It never fails: missing parts are empty and unknown lines (WIN's
@@ -70,17 +74,26 @@ func (e *Entry) parseLines(b []byte) {
 		case "HATO":
 			e.Hato = validUTF8(val)
 			continue
+		case "IP":
+			if d, err := base64.StdEncoding.DecodeString(string(val)); err == nil && len(d) > 0 {
+				e.IP = d
+			}
+			continue
 		default:
-			continue // VS:, IP: and whatever comes next
+			continue // VS: and whatever comes next
 		}
 		*dst = validUTF8(val)
 		e.HasUTF8 = true
 	}
 }
 
-// EntryText is our names in UTF-8 for the UN/HN/NN/GN lines, and Hato our feature level for a HATO:
-// line ("" writes none). Windows skips lines it does not know, iptux never reads this part.
-type EntryText struct{ User, Host, Nick, Group, Hato string }
+// EntryText is our names in UTF-8 for the UN/HN/NN/GN lines, Hato our feature level for a HATO: line
+// ("" writes none), and IP an IPDict for WIN's IP: line, in base64 (nil writes none). Windows skips
+// lines it does not know, iptux never reads this part.
+type EntryText struct {
+	User, Host, Nick, Group, Hato string
+	IP                            []byte
+}
 
 // AppendEntry builds an entry payload in the Windows layout (MsgMng::MakeMsg): msg is the legacy nick,
 // extra the legacy group, a NUL and the UTF-8 lines, with no NUL after them; Packet.Append adds it.
@@ -98,6 +111,9 @@ func AppendEntry(nick, group []byte, utf8 EntryText) (msg, extra []byte) {
 	extra = appendLine(extra, "GN", utf8.Group)
 	if utf8.Hato != "" {
 		extra = appendLine(extra, "HATO", utf8.Hato)
+	}
+	if len(utf8.IP) > 0 {
+		extra = appendLine(extra, "IP", base64.StdEncoding.EncodeToString(utf8.IP))
 	}
 	return msg, extra
 }

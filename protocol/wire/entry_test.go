@@ -20,7 +20,11 @@ func TestParseEntry(t *testing.T) {
 		{"WIN, sent with a final NUL", "1:1700000001:taro:PC01:153092097:Taro\x00Dev\x00" + winLines + "\x00", taro},
 		{"WIN ANSENTRY with only VS", "1:1700000005:taro:PC01:27262979:Taro\x00Dev\x00\nVS:00010002:4:99:3",
 			Entry{Nick: []byte("Taro"), Group: []byte("Dev")}},
-		{"WIN member master with IP line", "1:1:taro:PC01:493092865:Taro\x00Dev\x00" + winLines + "\nIP:SVAyOjE=\x00", taro},
+		{"WIN member master with IP line", "1:1:taro:PC01:493092865:Taro\x00Dev\x00" + winLines + "\nIP:SVAyOjE=\x00",
+			withIP(taro, "IP2:1")},
+		// docs/member-master.md §1.7: an agent's sweep BR_ENTRY, {DRB:1, SVADR:"192.168.10.5"}.
+		{"WIN agent's sweep", "1:1:taro:PC01:493092865:Taro\x00Dev\x00" + winLines + "\nIP:SVAyOjFjOkRSQjoxOjE6U1ZBRFI6YzoxOTIuMTY4LjEwLjU6Wg==",
+			withIP(taro, "IP2:1c:DRB:1:1:SVADR:c:192.168.10.5:Z")},
 		{"probe", "1:1795326206:probeuser:probehost:18874369:ProbeNick\x00ProbeGroup\x00\nUN:probeuser\nHN:probehost\nNN:ProbeNick\nGN:ProbeGroup",
 			Entry{Nick: []byte("ProbeNick"), Group: []byte("ProbeGroup"), UN: "probeuser", HN: "probehost", NN: "ProbeNick", GN: "ProbeGroup", HasUTF8: true}},
 		{"iptux BR_ENTRY", "1_iptux 0.8.3:1:root:iptuxhost:257:IptuxPeer\x00InteropLab" + iptuxExt + "\x00", iptux("IptuxPeer", "InteropLab")},
@@ -77,12 +81,14 @@ func TestAppendEntry(t *testing.T) {
 		text        EntryText
 		msg, extra  string
 	}{
-		{"Taro", "Dev", EntryText{"taro", "PC01", "Taro", "Dev", ""}, "Taro", "Dev\x00\nUN:taro\nHN:PC01\nNN:Taro\nGN:Dev"},
-		{"", "", EntryText{"taro", "PC01", "", "", ""}, "", "\x00\nUN:taro\nHN:PC01\nNN:\nGN:"},
-		{"a:b", "c:d", EntryText{"u", "h", "a:b", "c:d", ""}, "a:b", "c:d\x00\nUN:u\nHN:h\nNN:a:b\nGN:c:d"},
-		{"\x92\xb9", "\x8aJ\x94\xad", EntryText{"taro", "PC01", "鳩", "開発", ""}, "\x92\xb9", "\x8aJ\x94\xad\x00\nUN:taro\nHN:PC01\nNN:鳩\nGN:開発"},
-		{"Taro", "Dev", EntryText{"taro", "PC01", "Taro", "Dev", "1"}, "Taro", "Dev\x00\nUN:taro\nHN:PC01\nNN:Taro\nGN:Dev\nHATO:1"},
-		{"n\x00ick", "gr\x00oup", EntryText{"u\n", "h\r\n", "two\nlines", "nul\x00here", ""}, "nick", "group\x00\nUN:u \nHN:h \nNN:two lines\nGN:nulhere"},
+		{"Taro", "Dev", EntryText{"taro", "PC01", "Taro", "Dev", "", nil}, "Taro", "Dev\x00\nUN:taro\nHN:PC01\nNN:Taro\nGN:Dev"},
+		{"", "", EntryText{"taro", "PC01", "", "", "", nil}, "", "\x00\nUN:taro\nHN:PC01\nNN:\nGN:"},
+		{"a:b", "c:d", EntryText{"u", "h", "a:b", "c:d", "", nil}, "a:b", "c:d\x00\nUN:u\nHN:h\nNN:a:b\nGN:c:d"},
+		{"\x92\xb9", "\x8aJ\x94\xad", EntryText{"taro", "PC01", "鳩", "開発", "", nil}, "\x92\xb9", "\x8aJ\x94\xad\x00\nUN:taro\nHN:PC01\nNN:鳩\nGN:開発"},
+		{"Taro", "Dev", EntryText{"taro", "PC01", "Taro", "Dev", "1", nil}, "Taro", "Dev\x00\nUN:taro\nHN:PC01\nNN:Taro\nGN:Dev\nHATO:1"},
+		{"Taro", "Dev", EntryText{"taro", "PC01", "Taro", "Dev", "1", []byte("IP2:1c:DRB:1:1:SVADR:c:192.168.10.5:Z")}, "Taro",
+			"Dev\x00\nUN:taro\nHN:PC01\nNN:Taro\nGN:Dev\nHATO:1\nIP:SVAyOjFjOkRSQjoxOjE6U1ZBRFI6YzoxOTIuMTY4LjEwLjU6Wg=="},
+		{"n\x00ick", "gr\x00oup", EntryText{"u\n", "h\r\n", "two\nlines", "nul\x00here", "", nil}, "nick", "group\x00\nUN:u \nHN:h \nNN:two lines\nGN:nulhere"},
 	}
 	for _, c := range cases {
 		msg, extra := AppendEntry([]byte(c.nick), []byte(c.group), c.text)
@@ -109,5 +115,10 @@ func TestAppendEntryRoundTrip(t *testing.T) {
 func equalEntry(a, b Entry) bool {
 	return bytes.Equal(a.Nick, b.Nick) && bytes.Equal(a.Group, b.Group) && a.UN == b.UN && a.HN == b.HN &&
 		a.NN == b.NN && a.GN == b.GN && a.HasUTF8 == b.HasUTF8 && a.Icon == b.Icon && a.Encoding == b.Encoding &&
-		a.Iptux == b.Iptux && a.Hato == b.Hato
+		a.Iptux == b.Iptux && a.Hato == b.Hato && bytes.Equal(a.IP, b.IP)
+}
+
+func withIP(e Entry, ip string) Entry {
+	e.IP = []byte(ip)
+	return e
 }

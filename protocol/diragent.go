@@ -125,8 +125,8 @@ func (n *Node) onAgentOrder(from netip.AddrPort, h dirHeader, d *wire.Dict, swee
 		n.mu.Lock()
 		n.agent.seg, n.agent.until = seg, time.Now().Add(window)
 		n.mu.Unlock()
-		if sweep {
-			n.wg.Go(func() { n.sweep(n.runContext(), seg) })
+		if ctx := n.runContext(); sweep && ctx != nil {
+			n.wg.Go(func() { n.sweep(ctx, seg) })
 		}
 		return ""
 	})

@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"crypto/rsa"
+	"net/netip"
 	"testing"
 
 	"hato/protocol/crypt"
@@ -46,10 +47,22 @@ func fuzzSeeds(f *testing.F, mk *rsa.PrivateKey) [][]byte {
 	list := m.ansList(f, mk, listHost{"a", "PC1", "A", "G", "10.0.0.1", 2425, true},
 		listHost{"b", "PC2", "", "", "10.0.0.2", 2425, false})
 	dp := m.dirPacket(f, mk, list)
+	order := func(cmd wire.Command) []byte {
+		d := m.header(cmd)
+		d.SetInt(dkAgs, 190)
+		d.SetStr(dkTAdr, "127.0.0.2")
+		return wire.AppendIPDict(nil, m.sign(f, d, mk))
+	}
+	req := m.header(wire.DirRequest)
+	req.SetDict(dkWrap, dp)
+	req.SetStr(dkTAdr, "127.0.0.2")
 	return [][]byte{
 		wire.AppendIPDict(nil, list),
 		wire.AppendIPDict(nil, dp),
 		wire.AppendIPDict(nil, agentPacket(dp)),
+		wire.AppendIPDict(nil, m.sign(f, req, mk)),
+		order(wire.DirBroadcast),
+		order(wire.DirPollAgent),
 		wire.AppendIPDict(nil, m.ansList(f, nil, listHost{"c", "PC3", "", "", "10.0.0.3", 1, true})),
 		[]byte("IP2:0::Z"),
 		[]byte("IP2:7:VER:1:3:Z"),
@@ -91,6 +104,36 @@ func FuzzDirHostList(f *testing.F) {
 			t.Fatal(err)
 		}
 		n.applyDirList(&d, 1)
+		checkTable(t, n)
+	})
+}
+
+// FuzzMasterDatagram: whatever IPDict a master gets, from a member, an agent or anyone (polls, agents'
+// reports), it never panics and its table stays bounded.
+func FuzzMasterDatagram(f *testing.F) {
+	cfg := DefaultConfig()
+	cfg.Port, cfg.BindAddr, cfg.NoBroadcast, cfg.MaxHosts = 0, "127.0.0.2", true, 64
+	cfg.Keys, cfg.BeMaster = testKeys(f, 5), true
+	n, err := Listen(cfg)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { n.udp.Close(); n.tcp.Close() })
+	n.master.limit = newLimiter(1e9, 1e9, 1e9, 1e9)
+	key := testKeys(f, 6).RSA2048
+	m := &fakeMaster{key: key, user: "taro", host: "PC06", no: 1}
+	poll := m.header(wire.DirPoll)
+	poll.SetDictList(dkNAdrs, dirNetworks([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}))
+	f.Add(wire.AppendIPDict(nil, m.sign(f, poll, key)))
+	for _, cmd := range []wire.Command{wire.DirAnsBroad, wire.DirEvBroad} {
+		d := m.header(cmd)
+		d.SetDictList(dkHList, []wire.Dict{listHost{"a", "PC1", "A", "G", "127.0.0.50", 2425, true}.dict()})
+		f.Add(wire.AppendIPDict(nil, m.sign(f, d, key)))
+	}
+	member, other := addr("127.0.0.6", 2425), addr("127.0.0.7", 2425)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n.onDirDatagram(member, b)
+		n.onDirDatagram(other, b)
 		checkTable(t, n)
 	})
 }

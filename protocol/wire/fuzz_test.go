@@ -49,6 +49,7 @@ func FuzzParseEntry(f *testing.F) {
 		f.Add(v.want.Msg, v.want.Extra)
 	}
 	f.Add([]byte("n"), []byte("g\x00\nUN:a\nNN:b:c\nGN:\xff"))
+	f.Add([]byte("n"), []byte("g\x00\nUN:a\nIP:SVAyOjFjOkRSQjoxOjE6U1ZBRFI6YzoxOTIuMTY4LjEwLjU6Wg==\nIP:x"))
 	f.Fuzz(func(t *testing.T, msg, extra []byte) {
 		e := ParseEntry(Packet{Msg: msg, Extra: extra})
 		for _, s := range []string{e.UN, e.HN, e.NN, e.GN, e.Icon, e.Encoding} {
@@ -60,11 +61,11 @@ func FuzzParseEntry(f *testing.F) {
 			t.Fatalf("ParseEntry(%q, %q) = %+v", msg, extra, e)
 		}
 		// Our own layout reads back whatever names it was given, less line breaks and NULs.
-		text := EntryText{User: string(msg), Host: string(extra), Nick: e.NN, Group: e.GN}
+		text := EntryText{User: string(msg), Host: string(extra), Nick: e.NN, Group: e.GN, IP: extra}
 		m, x := AppendEntry(msg, e.Group, text)
 		back := ParseEntry(Packet{Msg: m, Extra: x})
 		if !back.HasUTF8 || back.Iptux || back.NN != lineSafe.Replace(e.NN) || back.GN != lineSafe.Replace(e.GN) ||
-			back.UN != validUTF8([]byte(lineSafe.Replace(text.User))) {
+			back.UN != validUTF8([]byte(lineSafe.Replace(text.User))) || len(extra) > 0 && !bytes.Equal(back.IP, extra) {
 			t.Fatalf("AppendEntry round trip: %+v from %q %q", back, m, x)
 		}
 	})

@@ -164,14 +164,47 @@ func (n *Node) sendPoll() error {
 }
 
 // memberHeardEntry notes an entry packet from the master: one with UPT says it just started and wants
-// our poll at once (WIN's MsgBrEntry).
-func (n *Node) memberHeardEntry(from netip.AddrPort, upt bool) {
-	if m := n.member; m != nil && upt && from == m.master {
+// our poll at once (WIN's MsgBrEntry). The first one from a master that is no Hato has us ask it for
+// its list the classic way (see askClassicList).
+func (n *Node) memberHeardEntry(from netip.AddrPort, first, upt bool, h Host) {
+	m := n.member
+	if m == nil || from != m.master {
+		return
+	}
+	if upt {
 		select {
 		case m.repoll <- struct{}{}:
 		default:
 		}
 	}
+	if first && !h.Hato {
+		n.askClassicList(from)
+	}
+}
+
+// askClassicList asks a WIN master for its host list with GETLIST, the classic host-list exchange. A WIN
+// master sends its whole list signed (ANSLIST_DICT) only to members that advertise CAPIPDICTOPT, which
+// Hato does not (that bit also makes WIN send it messages as encrypted IPDicts, which it cannot read
+// yet); to others it sends the classic ANSLIST, unasked, which Hato takes only when it asked. The rows
+// are hearsay, as from any host-list exchange; the master's signed pushes keep them current.
+func (n *Node) askClassicList(master netip.AddrPort) {
+	n.mu.Lock()
+	busy := n.list.active
+	if !busy {
+		n.list = listRequest{active: true, from: master}
+	}
+	n.mu.Unlock()
+	if busy {
+		return
+	}
+	n.writeTo(n.packetFor(n.hostAt(master), wire.GetList|caps, "0", nil), master)
+	n.after(10*time.Second, func() { // a master that never answers does not block later requests
+		n.mu.Lock()
+		if n.list.active && n.list.from == master && n.list.rows == 0 {
+			n.list.active = false
+		}
+		n.mu.Unlock()
+	})
 }
 
 // askMasterKey asks the master's address for its key (GETPUBKEY, as WIN asks a master it knows) and pins

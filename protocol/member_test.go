@@ -609,3 +609,48 @@ func TestMasterSettings(t *testing.T) {
 		}
 	}
 }
+
+// A member of a WIN master (its entry has no HATO: line) asks it for its list the classic way
+// (GETLIST): WIN sends its signed list only to members that advertise CAPIPDICTOPT. The rows answer our
+// request, so they are taken, as hearsay; a Hato master is not asked.
+func TestMemberAsksWinMasterForClassicList(t *testing.T) {
+	port := testPort(t)
+	master := newFakeMaster(t, "127.0.0.9", port, testKeys(t, 5).RSA2048)
+	n := startNode(t, "127.0.0.2", port, func(c *Config) {
+		c.Keys, c.Master, c.MasterPoll = testKeys(t, 0), master.addr(), time.Hour
+	})
+	master.waitClassic(t, wire.BrEntry)
+	msg, extra := wire.AppendEntry([]byte("Master"), nil, wire.EntryText{User: "master", Host: "SRV", Nick: "Master"})
+	ans := wire.Packet{No: master.next(), User: "master", Host: "SRV", Cmd: wire.AnsEntry | wire.CapUTF8Opt | wire.DirMasterOpt | wire.DialupOpt,
+		Msg: msg, Extra: extra}
+	sendFrom(t, master.conn, n.Addr(), ans.Bytes())
+	req := master.waitClassic(t, wire.GetList)
+	if strings.TrimRight(string(req.Msg), "\x00") != "0" {
+		t.Errorf("GETLIST %q", req.Msg)
+	}
+	rows := wire.AppendListRow(nil, wire.ListEntry{User: "bob", Host: "PC07", Status: wire.BrEntry | wire.CapUTF8Opt,
+		Addr: "10.1.2.7", Port: 2425, Nick: "Bob", Group: "Dev"})
+	list := wire.Packet{No: master.next(), User: "master", Host: "SRV", Cmd: wire.AnsList | wire.UTF8Opt,
+		Msg: append(wire.AppendAnsListHeader(nil, 0, 1), rows...)}
+	sendFrom(t, master.conn, n.Addr(), list.Bytes())
+	n.waitEvent(t, "bob from the classic list", joinedAt("10.1.2.7:2425"))
+
+	// A Hato master says so in its entry (HATO:): not asked.
+	hato := newFakeMaster(t, "127.0.0.10", port, testKeys(t, 5).RSA2048)
+	m := startNode(t, "127.0.0.3", port, func(c *Config) {
+		c.Keys, c.Master, c.MasterPoll = testKeys(t, 1), hato.addr(), time.Hour
+	})
+	hato.waitClassic(t, wire.BrEntry)
+	msg, extra = wire.AppendEntry([]byte("Master"), nil, wire.EntryText{User: "master", Host: "SRV", Nick: "Master", Hato: HatoLevel})
+	ans.Msg, ans.Extra = msg, extra
+	sendFrom(t, hato.conn, m.Addr(), ans.Bytes())
+	m.waitEvent(t, "the Hato master", joinedAt(hato.addr().String()))
+	time.Sleep(200 * time.Millisecond)
+	hato.mu.Lock()
+	defer hato.mu.Unlock()
+	for _, p := range hato.classic {
+		if p.Cmd.Mode() == wire.GetList {
+			t.Error("a Hato master was asked for its classic list")
+		}
+	}
+}

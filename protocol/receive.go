@@ -200,7 +200,7 @@ func (n *Node) onEntry(in inbound) {
 			n.agentHeard(r.host, mode, drb) // as an agent: tell the master
 		}
 	}
-	n.memberHeardEntry(from, upt) // as a member: the master just started
+	n.memberHeardEntry(from, r.first, upt, r.host) // as a member: the master just started, or is WIN
 	switch {
 	case mode == wire.BrEntry:
 		// The answer is in the peer's charset, after Windows' random delay; a flood of entries waits

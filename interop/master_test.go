@@ -59,13 +59,14 @@ func (s *server) waitPresent(t *testing.T, timeout time.Duration, want []string)
 // --master` on the first, three members on each (the real app under Xvfb among them, its master set in
 // its profile), every one of them a member by --use-master alone, and a serve that is no member on the
 // third. Everyone lists everyone within the master's cycle (the non-member through the agents' sweep of
-// its subnet); a member leaving is gone everywhere; a message and a file cross the router by nickname.
+// its subnet); a message and a file cross the router by nickname; an agent leaving is gone everywhere,
+// and another member of its subnet relays the next change there.
 func TestMasterAcrossSubnets(t *testing.T) {
 	needLab(t)
 	needTools(t, map[string]string{"Xvfb": "xvfb", "xdotool": "xdotool"})
 	hatoBinary(t)
 	guiBinary(t) // before the lab: a cold cgo build takes minutes
-	lab, err := netlab.NewRouted(t, []int{3, 3, 4, 3})
+	lab, err := netlab.NewRouted(t, []int{3, 4, 4, 3})
 	if err != nil {
 		t.Fatalf("building a routed lab of four subnets: %v", err)
 	}
@@ -176,18 +177,54 @@ func TestMasterAcrossSubnets(t *testing.T) {
 		return e.Event == "saved" && strings.Contains(e.line, "across.txt")
 	})
 
-	// m21 leaves: gone everywhere at the master's next push.
-	m21 := members[7]
-	m21.srv.stop(t)
-	left := m21.host.Addr(2425)
+	// An agent of subnet 2 leaves: gone everywhere at the master's next push, and another member there
+	// takes its place. A member joining on subnet 1 then reaches subnet 2 through the agents it has now,
+	// one of which was none before.
+	var agents []string
+	for _, m := range regexp.MustCompile(`network=192\.0\.2\.0/24 agents="([^"]*)"`).FindAllStringSubmatch(master.stderr.String(), -1) {
+		agents = strings.Fields(m[1])
+	}
+	if len(agents) != 2 {
+		t.Fatalf("subnet 2's agents: %v\n%s", agents, tail(master.stderr.String(), 30))
+	}
+	var gone member
 	for _, m := range members {
-		if m.srv != nil && m.srv != m21.srv {
-			m.srv.waitPresent(t, 15*time.Second, slices.DeleteFunc(others(m.host.Addr(2425)), func(a string) bool { return a == left }))
+		if m.host.Addr(2425) == agents[0] {
+			gone = m
 		}
 	}
-	waitAppCount(len(everyone)-2, 15*time.Second)
-	// That change reached the other subnets through agents there (their polls name their subnets once
-	// they know the master is a Hato), two per subnet.
+	gone.srv.stop(t)
+	left := gone.host.Addr(2425)
+	everyone = slices.DeleteFunc(everyone, func(a string) bool { return a == left })
+	for _, m := range members {
+		if m.srv != nil && m.srv != gone.srv {
+			m.srv.waitPresent(t, 15*time.Second, others(m.host.Addr(2425)))
+		}
+	}
+	waitAppCount(len(everyone)-1, 15*time.Second)
+	joinerHost := lab.Subnet(1).Host(3)
+	startServe(t, joinerHost, identity{Nick: "late", User: "late", Host: "latehost"}, "--use-master", masterAddr)
+	everyone = append(everyone, joinerHost.Addr(2425))
+	slices.Sort(everyone)
+	for _, m := range members {
+		if m.srv != nil && m.srv != gone.srv {
+			m.srv.waitPresent(t, 15*time.Second, others(m.host.Addr(2425)))
+		}
+	}
+	waitAppCount(len(everyone)-1, 15*time.Second)
+	// The master picks another agent there at its next tick.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		for _, m := range regexp.MustCompile(`network=192\.0\.2\.0/24 agents="([^"]*)"`).FindAllStringSubmatch(master.stderr.String(), -1) {
+			agents = strings.Fields(m[1])
+		}
+		if len(agents) == 2 && !slices.Contains(agents, left) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("subnet 2's agents after %s left: %v\n%s", left, agents, tail(master.stderr.String(), 30))
+		}
+	}
+	// The changes reached the other subnets through agents there, two per subnet.
 	if log := master.stderr.String(); !regexp.MustCompile(`changes pushed".* agents=6`).MatchString(log) {
 		t.Errorf("the master did not push through two agents per subnet:\n%s", tail(log, 30))
 	}

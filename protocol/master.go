@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/rsa"
 	"fmt"
+	"log/slog"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -82,6 +84,7 @@ type change struct {
 
 type dirMaster struct {
 	span  time.Duration
+	log   *slog.Logger
 	own   []netip.Prefix // networks our broadcasts reach: their members get pushes that way
 	limit *limiter       // directory datagrams (node's mutex)
 	kick  chan struct{}  // a whole list is owed: do not wait for the tick
@@ -340,7 +343,7 @@ func (m *dirMaster) planPush(now time.Time) (agents, direct []netip.AddrPort) {
 		}
 	}
 	for seg, members := range bySeg {
-		kept := slices.DeleteFunc(m.agents[seg], func(k hostKey) bool { return !fresh(k, seg) })
+		kept := slices.DeleteFunc(slices.Clone(m.agents[seg]), func(k hostKey) bool { return !fresh(k, seg) })
 		// The freshest pollers fill the free places (WIN: the highest score, then the latest seen).
 		slices.SortFunc(members, func(a, b hostKey) int { return m.pollers[b].polled.Compare(m.pollers[a].polled) })
 		for _, k := range members {
@@ -350,6 +353,13 @@ func (m *dirMaster) planPush(now time.Time) (agents, direct []netip.AddrPort) {
 			if fresh(k, seg) && !slices.Contains(kept, k) {
 				kept = append(kept, k)
 			}
+		}
+		if !slices.Equal(kept, m.agents[seg]) {
+			var addrs []string
+			for _, k := range kept {
+				addrs = append(addrs, m.pollers[k].addr.String())
+			}
+			m.log.Debug("master: agents", "network", seg, "agents", strings.Join(addrs, " "))
 		}
 		m.agents[seg] = kept
 		for _, k := range kept {

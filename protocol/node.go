@@ -165,6 +165,9 @@ func Listen(cfg Config) (*Node, error) {
 	if n.log == nil {
 		n.log = slog.New(slog.DiscardHandler)
 	}
+	if master != nil {
+		master.log = n.log
+	}
 	if err := n.bind(bind, cfg.Port); err != nil {
 		return nil, err
 	}

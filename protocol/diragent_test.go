@@ -46,6 +46,19 @@ func (m *fakeMaster) dictsOf(cmd wire.Command) []wire.Dict {
 	return out
 }
 
+// waitDicts returns the IPDicts of mode cmd received so far, once there are at least count of them.
+func (m *fakeMaster) waitDicts(t *testing.T, cmd wire.Command, count int, within time.Duration) []wire.Dict {
+	t.Helper()
+	for deadline := time.Now().Add(within); ; time.Sleep(10 * time.Millisecond) {
+		if ds := m.dictsOf(cmd); len(ds) >= count {
+			return ds
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %d %v within %v, want %d", m.user, len(m.dictsOf(cmd)), cmd, within, count)
+		}
+	}
+}
+
 // reportedHosts reads a report's HLST as "addr ACT".
 func reportedHosts(t *testing.T, d wire.Dict) []string {
 	t.Helper()
@@ -104,16 +117,7 @@ func TestAgentSweepsAndReports(t *testing.T) {
 	n.agent.seg, n.agent.until = seg, time.Now().Add(time.Minute)
 	n.Node.mu.Unlock()
 	peer := startNode(t, "127.0.0.5", port, nil, "127.0.0.2")
-	var ev wire.Dict
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if evs := master.dictsOf(wire.DirEvBroad); len(evs) > 0 {
-			ev = evs[0]
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no DIR_EVBROAD for the peer's BR_ENTRY")
-		}
-	}
+	ev := master.waitDicts(t, wire.DirEvBroad, 1, 5*time.Second)[0] // the peer's BR_ENTRY
 	if pub, err := verifyDict(ev); err != nil || !pub.Equal(&keys.RSA2048.PublicKey) {
 		t.Errorf("DIR_EVBROAD signature: %v", err)
 	}
@@ -145,16 +149,7 @@ func TestAgentSweepsAndReports(t *testing.T) {
 	if !slices.Equal(modes, []wire.Command{wire.NoOperation, wire.BrEntry}) || !drb {
 		t.Errorf("sweep broadcast %v, DRB %v", modes, drb)
 	}
-	var ans wire.Dict
-	for deadline := time.Now().Add(8 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if a := master.dictsOf(wire.DirAnsBroad); len(a) > 0 {
-			ans = a[0]
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no DIR_ANSBROAD within 8 s of the sweep")
-		}
-	}
+	ans := master.waitDicts(t, wire.DirAnsBroad, 1, 8*time.Second)[0]
 	if _, err := verifyDict(ans); err != nil || !slices.Equal(reportedHosts(t, ans), []string{peer.Addr().String() + " present"}) {
 		t.Errorf("DIR_ANSBROAD %v (%v)", reportedHosts(t, ans), err)
 	}
@@ -168,12 +163,7 @@ func TestAgentSweepsAndReports(t *testing.T) {
 	sendFrom(t, other.conn, me, sweepEntry.Bytes())
 	n.waitEvent(t, "the other agent joined", joinedAt(fmt.Sprintf("127.0.0.6:%d", port)))
 	peer.stop()
-	for deadline := time.Now().Add(5 * time.Second); len(master.dictsOf(wire.DirEvBroad)) < 2; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no DIR_EVBROAD for the peer's BR_EXIT")
-		}
-	}
-	evs := master.dictsOf(wire.DirEvBroad)
+	evs := master.waitDicts(t, wire.DirEvBroad, 2, 5*time.Second) // and its BR_EXIT
 	if len(evs) != 2 || !slices.Equal(reportedHosts(t, evs[1]), []string{peer.Addr().String() + " gone"}) || evs[1].Has(dkDrct) {
 		for _, e := range evs {
 			t.Errorf("DIR_EVBROAD %v", reportedHosts(t, e))

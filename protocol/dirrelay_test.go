@@ -113,19 +113,6 @@ func fakePoller(t *testing.T, ip string, port int, master *testNode) *fakeMaster
 	return p
 }
 
-// requests are the DIR_REQUESTs p received.
-func (m *fakeMaster) requests() []wire.Dict {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var out []wire.Dict
-	for _, d := range m.dicts {
-		if c, _ := d.Int(dkCmd); wire.Command(c) == wire.DirRequest {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
 // The master reaches a segment it is not on through two agents among the members that named it: each is
 // sent every change in a DIR_REQUEST naming its own address (TADR); a third member there gets nothing
 // directly. When an agent leaves, another takes its place.
@@ -141,13 +128,7 @@ func TestMasterPushesThroughAgents(t *testing.T) {
 	// A change: a member elsewhere joins (its poll names no network: it is sent changes directly).
 	startMember(t, "127.0.0.3", port, master, 0)
 	for _, a := range members[1:] {
-		var reqs []wire.Dict
-		for deadline := time.Now().Add(5 * time.Second); len(reqs) == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-			reqs = a.requests()
-		}
-		if len(reqs) == 0 {
-			t.Fatalf("agent %s got no DIR_REQUEST", a.user)
-		}
+		reqs := a.waitDicts(t, wire.DirRequest, 1, 5*time.Second)
 		req := reqs[len(reqs)-1]
 		if pub, err := verifyDict(req); err != nil || !pub.Equal(&testKeys(t, 5).RSA2048.PublicKey) {
 			t.Errorf("DIR_REQUEST signature: %v", err)
@@ -173,12 +154,7 @@ func TestMasterPushesThroughAgents(t *testing.T) {
 	// Agent .8 says goodbye: .6 becomes an agent and hears of it.
 	exit := wire.Packet{No: members[2].next(), User: members[2].user, Host: members[2].host, Cmd: wire.BrExit}
 	sendFrom(t, members[2].conn, master.Addr(), exit.Bytes())
-	for deadline := time.Now().Add(5 * time.Second); len(members[0].requests()) == 0; time.Sleep(20 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("no new agent took over")
-		}
-	}
-	if tadr, _ := members[0].requests()[0].Str(dkTAdr); tadr != "127.0.0.6" {
+	if tadr, _ := members[0].waitDicts(t, wire.DirRequest, 1, 5*time.Second)[0].Str(dkTAdr); tadr != "127.0.0.6" {
 		t.Errorf("the new agent's TADR %q", tadr)
 	}
 }

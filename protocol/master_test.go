@@ -126,7 +126,7 @@ func TestMasterExpiresSilentMember(t *testing.T) {
 
 	// Silent now: probed with BR_ENTRY, then dropped, and the drop pushed to a.
 	mark := a.mark()
-	a.waitAfterWithin(t, mark, 3*span, "taro left", func(ev Event) bool {
+	a.waitAfterWithin(t, mark, 6*span, "taro left", func(ev Event) bool {
 		return ev.Kind == EventHostLeft && ev.Host.Addr.String() == at("127.0.0.6")
 	})
 	probes := 0

@@ -177,6 +177,18 @@ func TestMasterAcrossSubnets(t *testing.T) {
 		return e.Event == "saved" && strings.Contains(e.line, "across.txt")
 	})
 
+	// hato list through m01's serve still shows everyone, those it has now talked to across the router
+	// too (heard directly, they cannot answer its broadcast; before, a Refresh dropped them).
+	out, errOut, err = runHato(t, m01.host, 30*time.Second, "list", "--profile", m01.srv.profile)
+	if err != nil {
+		t.Fatalf("hato list on m01: %v\n%s%s", err, out, errOut)
+	}
+	for _, a := range others(m01.host.Addr(2425)) {
+		if !strings.Contains(out, a+" ") {
+			t.Errorf("hato list on m01 lacks %s:\n%s", a, out)
+		}
+	}
+
 	// An agent of subnet 2 leaves: gone everywhere at the master's next push, and another member there
 	// takes its place. A member joining on subnet 1 then reaches subnet 2 through the agents it has now,
 	// one of which was none before.

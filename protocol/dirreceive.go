@@ -250,7 +250,22 @@ func (n *Node) applyDirList(d *wire.Dict, no uint32) (why string) {
 	if full > 0 {
 		n.log.Debug("master's list: hosts not added, the host table is full", "hosts", full, "max", n.cfg.MaxHosts)
 	}
+	n.markListed(rows)
 	return ""
+}
+
+// markListed notes which hosts the master lists, those it adds and those heard directly alike: a host
+// on another subnet that we have exchanged packets with is no hearsay, yet cannot hear our broadcast
+// BR_ENTRY, so a Refresh keeps it only while the master lists it (Listed). A host the master deletes
+// but we heard directly stays known, as one that falls silent on our own subnet does.
+func (n *Node) markListed(rows []dirRow) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, r := range rows {
+		if e := n.hosts.entry(r.host.key()); e != nil && e.Addr == r.host.Addr {
+			e.listed = r.active
+		}
+	}
 }
 
 // mergeHearsay takes a host another node told us about (a host-list row, a master's list). It adds

@@ -62,6 +62,7 @@ type hostEntry struct {
 	Host
 	direct    bool      // an entry packet came from Host.Addr itself, not only a host-list row
 	exchanged bool      // entry packets went both ways with Host.Addr: it is known (see Node.knownAddr)
+	listed    bool      // the member master's list has it at Host.Addr (a member's Refresh keeps it)
 	pos       int       // index in hostTable.order
 	heard     time.Time // the last packet from Host.Addr
 }

@@ -641,9 +641,9 @@ func readNetworks(list []wire.Dict) []netip.Prefix {
 
 // Listed returns the hosts a member master vouches for, which a Refresh keeps though they cannot answer
 // our broadcast (or not within the refresh's wait: WIN delays its answers by up to 4 s): as the master,
-// every host of the table (silent ones are dropped after DirSpan); as a member, the master itself and
-// the hosts known only from lists (the master's, or a host-list exchange), which the master deletes
-// when they go. Nil for a node that is neither.
+// every host of the table (silent ones are dropped after DirSpan); as a member, the master itself, the
+// hosts known only from lists (the master's, or a host-list exchange), which the master deletes when
+// they go, and those heard directly that the master's list has too. Nil for a node that is neither.
 func (n *Node) Listed() []Host {
 	if n.master == nil && n.member == nil {
 		return nil
@@ -652,7 +652,7 @@ func (n *Node) Listed() []Host {
 	defer n.mu.Unlock()
 	var out []Host
 	n.hosts.each(func(e *hostEntry) bool {
-		if n.master != nil || !e.direct || n.member != nil && e.Addr == n.member.master {
+		if n.master != nil || !e.direct || e.listed || n.member != nil && e.Addr == n.member.master {
 			out = append(out, e.copy())
 		}
 		return true

@@ -470,6 +470,52 @@ func TestMemberTakesMasterLists(t *testing.T) {
 	n.waitEvent(t, "eve", joinedAt("10.6.6.6:2425"))
 }
 
+// A member's Refresh keeps the hosts the master lists even once heard directly: a host on another
+// subnet we exchanged entries with (we sent it a message) cannot hear our broadcast BR_ENTRY, and
+// dropped out of the list at every Refresh. The master deleting it takes it out of Listed, not out of
+// the host table: we heard it ourselves.
+func TestMemberListedKeepsHostsHeardDirectly(t *testing.T) {
+	port := testPort(t)
+	mk := testKeys(t, 5).RSA2048
+	master := newFakeMaster(t, "127.0.0.9", port, mk)
+	n := startNode(t, "127.0.0.2", port, func(c *Config) {
+		c.Keys, c.Master, c.MasterPoll = testKeys(t, 0), master.addr(), time.Hour
+	})
+	me := n.Addr()
+	master.waitDict(t, wire.DirPoll, 0)
+	far := udpAt(t, "127.0.0.4", port)
+	farAddr := fmt.Sprintf("127.0.0.4:%d", port)
+	msg, extra := wire.AppendEntry([]byte("Far"), nil, wire.EntryText{User: "far", Host: "pcfar", Nick: "Far"})
+	entry := wire.Packet{No: 1, User: "far", Host: "pcfar", Cmd: wire.BrEntry | wire.CapUTF8Opt, Msg: msg, Extra: extra}
+	sendFrom(t, far, me, entry.Bytes())
+	n.waitEvent(t, "far heard directly", joinedAt(farAddr))
+	listed := func() bool {
+		return slices.ContainsFunc(n.Listed(), func(h Host) bool { return h.Addr.String() == farAddr })
+	}
+	waitListed := func(want bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); listed() != want; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("far in Listed: %v, want %v (hosts %v)", !want, want, hostAddrs(n))
+			}
+		}
+	}
+	if listed() {
+		t.Fatalf("far in Listed before the master lists it")
+	}
+
+	row := listHost{"far", "pcfar", "Far", "", "127.0.0.4", port, true}
+	master.send(t, me, master.ansList(t, mk, row))
+	waitListed(true)
+
+	row.active = false
+	master.send(t, me, master.dirPacket(t, mk, master.ansList(t, mk, row)))
+	waitListed(false)
+	if !slices.Contains(hostAddrs(n), farAddr) {
+		t.Errorf("far, heard directly, dropped by the master's delete: hosts %v", hostAddrs(n))
+	}
+}
+
 // A member on a segment of its own hears the master only through agents: it asks the master's address for
 // its key (GETPUBKEY, as WIN does), pins what it answers, and then takes relayed packets.
 func TestMemberPinsAnsweredKey(t *testing.T) {
